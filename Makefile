@@ -1,0 +1,46 @@
+# The two commands: `make dev` runs the whole system locally, `make test` runs every check.
+# Both bootstrap .venv (Python 3.13) and the packages they need by themselves.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements-dev.txt shared/requirements.txt $(wildcard functions/*/requirements.txt)
+
+.PHONY: dev test lint typecheck template build pytest bench clean browser-deps
+
+$(PY):
+	@python_bin="$$(scripts/find-python.sh)" && "$$python_bin" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) $(REQUIREMENTS)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+dev: $(STAMP)
+	$(PY) -m local
+
+test: lint typecheck template pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy shared functions local tests bench
+
+template: $(STAMP)
+	$(VENV)/bin/sam validate --lint --template template.yaml
+	$(MAKE) build
+
+build: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --template template.yaml --build-dir .aws-sam/build --cached --parallel >/dev/null
+	@echo "sam build: ok"
+
+pytest: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache

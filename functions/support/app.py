@@ -1,0 +1,46 @@
+"""Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from shared.accounts import AccountView, NewAccount, account_exists, account_view, create_account
+from shared.api import create_app, http_handler
+from shared.auth import require_support
+from shared.errors import Conflict
+from shared.leads import LeadPage, LeadUpsert, agent_leads, upsert_leads
+from shared.runtime import bootstrap
+from shared.stripe_gateway import gateway_for
+
+app = create_app()
+
+
+@app.post("/v1/support/accounts")
+def create_agent_account(new_account: NewAccount) -> tuple[AccountView, int]:
+    require_support(app.current_event)
+    if account_exists(new_account.account_id):
+        raise Conflict(f"Account {new_account.account_id} already exists.")
+    customer_id = new_account.stripe_customer_id or gateway_for(bootstrap()).create_customer(
+        email=new_account.email, name=new_account.name, account_id=new_account.account_id
+    )
+    account = create_account(new_account, customer_id)
+    return account_view(account), 201
+
+
+@app.post("/v1/support/leads")
+def upsert_agent_leads(upsert: LeadUpsert) -> dict[str, int]:
+    require_support(app.current_event)
+    return {"upserted": upsert_leads(upsert)}
+
+
+@app.get("/v1/support/accounts/<account_id>/leads")
+def list_agent_leads(
+    account_id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> LeadPage:
+    require_support(app.current_event)
+    return agent_leads(account_id, limit=limit, cursor=cursor, key=bootstrap().cursor_signing_key())
+
+
+lambda_handler = http_handler(app)

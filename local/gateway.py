@@ -1,0 +1,508 @@
+"""A small local API Gateway (HTTP API) and Lambda event-source poller.
+
+Routes come from the HttpApi events in template.yaml. Like the HTTP API JWT authorizer it verifies
+the bearer token (HS256 dev tokens locally) and hands the handler the claims as strings, arrays
+flattened the way API Gateway flattens them ("[support admin]"). Handlers run in-process; each
+function runs one request at a time, as one Lambda container does. SQS event source mappings
+are emulated by polling the queue and reporting partial batch failures like Lambda does."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import json
+import mimetypes
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jwt
+
+from local.cfn import load_template, resources_of_type
+from local.resources import LocalResources, aws_client
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+JWT_ISSUER = "https://auth.local.test"
+JWT_AUDIENCE = "account-billing-local"
+TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing its keep-alive connection is normal, not worth a trace.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@dataclass
+class LambdaFunction:
+    logical_id: str
+    module_name: str
+    handler_name: str
+    timeout: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _handler: Handler | None = None
+
+    def handler(self) -> Handler:
+        if self._handler is None:
+            module = importlib.import_module(self.module_name)
+            self._handler = getattr(module, self.handler_name)
+        return self._handler
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self.lock:
+            return self.handler()(event, FakeContext(self))
+
+
+class FakeContext:
+    """What Powertools reads from the Lambda context."""
+
+    def __init__(self, function: LambdaFunction) -> None:
+        self.function_name = function.logical_id
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:000000000000:function:{function.logical_id}"
+        )
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function.logical_id}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + function.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    function: LambdaFunction
+    authorized: bool
+    pattern: re.Pattern[str]
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        segments = self.path.strip("/").split("/")
+        return (sum(1 for s in segments if not s.startswith("{")), len(segments))
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{([A-Za-z0-9_]+)\+?\}", r"(?P<\1>[^/]+)", path)
+    return re.compile(f"^{regex}$")
+
+
+def load_functions_and_routes() -> tuple[dict[str, LambdaFunction], list[Route]]:
+    template = load_template()
+    global_timeout = int(template["Globals"]["Function"].get("Timeout", 3))
+    functions: dict[str, LambdaFunction] = {}
+    routes: list[Route] = []
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        properties = resource["Properties"]
+        code_dir = properties["CodeUri"].strip("/").replace("/", ".")
+        module_file, handler_name = properties["Handler"].rsplit(".", 1)
+        function = LambdaFunction(
+            logical_id=logical_id,
+            module_name=f"{code_dir}.{module_file}",
+            handler_name=handler_name,
+            timeout=int(properties.get("Timeout", global_timeout)),
+        )
+        functions[logical_id] = function
+        for event in properties.get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            event_properties = event["Properties"]
+            auth = event_properties.get("Auth", {})
+            routes.append(
+                Route(
+                    method=event_properties["Method"].upper(),
+                    path=event_properties["Path"],
+                    function=function,
+                    authorized=auth.get("Authorizer") != "NONE",
+                    pattern=_route_pattern(event_properties["Path"]),
+                )
+            )
+    routes.sort(key=lambda route: route.specificity, reverse=True)
+    return functions, routes
+
+
+def flatten_claim(value: Any) -> str:
+    """API Gateway hands every claim to the integration as a string; arrays become "[a b]"."""
+    if isinstance(value, list):
+        return "[" + " ".join(str(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def issue_token(
+    secret: str,
+    subject: str,
+    *,
+    email: str | None = None,
+    groups: list[str] | None = None,
+    ttl_seconds: int = 30 * 24 * 3600,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "iss": JWT_ISSUER,
+        "aud": JWT_AUDIENCE,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if email:
+        claims["email"] = email
+    if groups:
+        claims["cognito:groups"] = groups
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(secret: str, authorization: str | None) -> dict[str, Any] | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=["HS256"],
+            audience=JWT_AUDIENCE,
+            issuer=JWT_ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims
+
+
+class Gateway:
+    def __init__(self, *, port: int, jwt_secret: str, static_dir: Path | None = None) -> None:
+        self.functions, self.routes = load_functions_and_routes()
+        self.jwt_secret = jwt_secret
+        self.static_dir = static_dir
+        self.server = QuietHTTPServer(("127.0.0.1", port), self._request_handler_class())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None
+
+    def build_event(
+        self,
+        route: Route,
+        path_parameters: dict[str, str],
+        *,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: dict[str, str],
+        body: bytes,
+        claims: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        query: dict[str, list[str]] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+        content_type = headers.get("content-type", "")
+        is_text = not body or content_type.startswith(TEXT_TYPES)
+        request_context: dict[str, Any] = {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host", f"127.0.0.1:{self.port}"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": uuid.uuid4().hex[:16],
+            "routeKey": f"{route.method} {route.path}",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        }
+        if claims is not None:
+            request_context["authorizer"] = {
+                "jwt": {
+                    "claims": {key: flatten_claim(value) for key, value in claims.items()},
+                    "scopes": None,
+                }
+            }
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": f"{route.method} {route.path}",
+            "rawPath": raw_path,
+            "rawQueryString": raw_query,
+            "headers": headers,
+            "requestContext": request_context,
+            "isBase64Encoded": not is_text,
+        }
+        if "cookie" in headers:
+            event["cookies"] = [c.strip() for c in headers["cookie"].split(";")]
+        if query:
+            event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
+        if path_parameters:
+            event["pathParameters"] = path_parameters
+        if body:
+            event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
+        return event
+
+    def _request_handler_class(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                gateway.handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+
+        return RequestHandler
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        headers: dict[str, str] = {}
+        for key, value in request.headers.items():
+            lowered = key.lower()
+            headers[lowered] = f"{headers[lowered]},{value}" if lowered in headers else value
+        matched = self.match(request.command, split.path)
+        if matched is None:
+            if request.command == "GET" and self._serve_static(request, split.path):
+                return
+            self._send_json(request, 404, "not_found", "No such route.")
+            return
+        route, path_parameters = matched
+        claims = None
+        if route.authorized:
+            claims = verify_token(self.jwt_secret, headers.get("authorization"))
+            if claims is None:
+                # The real authorizer answers {"message": "Unauthorized"}; we add API.md's body.
+                self._send_json(request, 401, "unauthorized", "A valid bearer token is required.")
+                return
+        event = self.build_event(
+            route,
+            path_parameters,
+            method=request.command,
+            raw_path=split.path,
+            raw_query=split.query,
+            headers=headers,
+            body=body,
+            claims=claims,
+        )
+        try:
+            result = route.function.invoke(event)
+        except Exception:
+            self._send_json(request, 500, "internal_error", "Internal Server Error")
+            return
+        self._send_result(request, result)
+
+    def _serve_static(self, request: BaseHTTPRequestHandler, path: str) -> bool:
+        """Serves the billing page's files (web/) for paths no route claims."""
+        if self.static_dir is None:
+            return False
+        relative = "index.html" if path in ("", "/") else path.lstrip("/")
+        candidate = (self.static_dir / relative).resolve()
+        if not candidate.is_file() or self.static_dir.resolve() not in candidate.parents:
+            return False
+        payload = candidate.read_bytes()
+        content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        request.send_response(200)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(payload)))
+        request.send_header("Cache-Control", "no-store")
+        request.end_headers()
+        request.wfile.write(payload)
+        return True
+
+    @staticmethod
+    def _send_json(request: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:
+        payload = json.dumps(
+            {"message": HTTPStatus(status).phrase, "error": {"code": code, "message": message}}
+        ).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
+
+    @staticmethod
+    def _send_result(request: BaseHTTPRequestHandler, result: Any) -> None:
+        if not isinstance(result, dict) or "statusCode" not in result:
+            # HTTP API payload v2: a bare value is a 200 JSON body.
+            result = {
+                "statusCode": 200,
+                "body": json.dumps(result),
+                "headers": {"content-type": "application/json"},
+            }
+        body_text = result.get("body") or ""
+        payload = (
+            base64.b64decode(body_text) if result.get("isBase64Encoded") else body_text.encode()
+        )
+        request.send_response(int(result["statusCode"]))
+        headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            headers[key.lower()] = ",".join(str(v) for v in values)
+        headers.setdefault("content-type", "application/json")
+        for key, value in headers.items():
+            if key != "content-length":
+                request.send_header(key, value)
+        for cookie in result.get("cookies") or []:
+            request.send_header("Set-Cookie", cookie)
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
+
+
+@dataclass
+class SqsSource:
+    function: LambdaFunction
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    reports_failures: bool
+
+
+class SqsPoller:
+    """Emulates Lambda's SQS event source mapping: receive, invoke, delete what succeeded.
+
+    Failed messages become visible again after `retry_seconds` (instead of the queue's full
+    visibility timeout) so local retries happen in seconds; the redrive policy still applies."""
+
+    def __init__(
+        self,
+        resources: LocalResources,
+        functions: dict[str, LambdaFunction],
+        *,
+        retry_seconds: int = 1,
+    ) -> None:
+        self.sqs = aws_client("sqs", resources.endpoint_url)
+        self.retry_seconds = retry_seconds
+        self.sources: list[SqsSource] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        template = load_template()
+        for logical_id, resource in resources_of_type(
+            template, "AWS::Serverless::Function"
+        ).items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] != "SQS":
+                    continue
+                queue_id = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                self.sources.append(
+                    SqsSource(
+                        function=functions[logical_id],
+                        queue_url=resources.physical[queue_id],
+                        queue_arn=resources.queue_arns[queue_id],
+                        batch_size=int(event["Properties"].get("BatchSize", 10)),
+                        reports_failures="ReportBatchItemFailures"
+                        in event["Properties"].get("FunctionResponseTypes", []),
+                    )
+                )
+
+    def start(self) -> None:
+        for source in self.sources:
+            thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self, source: SqsSource) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(source, wait_seconds=1)
+            except Exception:
+                time.sleep(0.5)
+
+    def poll_once(self, source: SqsSource, *, wait_seconds: int = 0) -> int:
+        received = self.sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return 0
+        event = {"Records": [self._record(source, message) for message in received]}
+        failed: set[str] = {message["MessageId"] for message in received}
+        try:
+            response = source.function.invoke(event)
+            if source.reports_failures and isinstance(response, dict):
+                failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+            else:
+                failed = set()
+        except Exception:
+            pass
+        for message in received:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=self.retry_seconds,
+                )
+            else:
+                self.sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+        return len(received)
+
+    @staticmethod
+    def _record(source: SqsSource, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message.get("MD5OfBody")
+            or hashlib.md5(message["Body"].encode()).hexdigest(),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": source.queue_arn,
+            "awsRegion": "us-east-1",
+        }

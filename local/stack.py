@@ -1,0 +1,204 @@
+"""Starts and stops the whole local system: moto server, localstripe, tables/queues/bucket from
+template.yaml, the local API gateway with its SQS poller, and the Stripe webhook registration."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from moto.server import ThreadedMotoServer
+
+from local.cfn import ROOT
+from local.gateway import Gateway, SqsPoller, issue_token
+from local.resources import LocalResources, create_all, function_environment
+
+DEFAULT_JWT_SECRET = "local-dev-jwt-secret-not-for-production-use"
+DEFAULT_WEBHOOK_SECRETS = "whsec_local_dev_primary,whsec_local_dev_rotated"
+STRIPE_SECRET_KEY = "sk_test_local_stack"
+STRIPE_PUBLISHABLE_KEY = "pk_test_local_stack"
+CURSOR_SECRET = "local-cursor-signing-key"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class StackConfig:
+    api_port: int = 3000
+    aws_port: int = 5000
+    stripe_port: int = 8420
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    webhook_secrets: str = DEFAULT_WEBHOOK_SECRETS
+    prefix: str = "billing-local"
+    sqs_retry_seconds: int = 1
+
+    @classmethod
+    def from_environment(cls) -> StackConfig:
+        return cls(
+            api_port=int(os.environ.get("API_PORT", 3000)),
+            aws_port=int(os.environ.get("AWS_PORT", 5000)),
+            stripe_port=int(os.environ.get("STRIPE_PORT", 8420)),
+            jwt_secret=os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET),
+            webhook_secrets=os.environ.get("STRIPE_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRETS),
+        )
+
+    @classmethod
+    def on_free_ports(cls, **overrides: Any) -> StackConfig:
+        return cls(api_port=free_port(), aws_port=free_port(), stripe_port=free_port(), **overrides)
+
+
+@dataclass
+class LocalStack:
+    config: StackConfig
+    moto: ThreadedMotoServer | None = None
+    stripe_process: subprocess.Popen[bytes] | None = None
+    resources: LocalResources | None = None
+    gateway: Gateway | None = None
+    poller: SqsPoller | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.aws_port}"
+
+    @property
+    def stripe_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.stripe_port}"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.api_url}/v1/webhooks/stripe"
+
+    def token(
+        self,
+        subject: str,
+        *,
+        groups: list[str] | None = None,
+        email: str | None = None,
+        ttl_seconds: int = 30 * 24 * 3600,
+    ) -> str:
+        return issue_token(
+            self.config.jwt_secret, subject, email=email, groups=groups, ttl_seconds=ttl_seconds
+        )
+
+    def start(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+        self._start_stripe()
+        self.moto = ThreadedMotoServer(
+            ip_address="127.0.0.1", port=self.config.aws_port, verbose=False
+        )
+        self.moto.start()
+        self.resources = create_all(self.aws_url, self.config.prefix)
+        self.environment = function_environment(
+            self.resources,
+            parameters={"StripePublishableKey": STRIPE_PUBLISHABLE_KEY},
+            local_overrides=self._local_overrides(),
+        )
+        os.environ.update(self.environment)
+        from shared.runtime import reset
+
+        reset()
+        self.gateway = Gateway(
+            port=self.config.api_port, jwt_secret=self.config.jwt_secret, static_dir=ROOT / "web"
+        )
+        self.gateway.start()
+        self.poller = SqsPoller(
+            self.resources, self.gateway.functions, retry_seconds=self.config.sqs_retry_seconds
+        )
+        self.poller.start()
+        self._wait_for_stripe()
+        self.register_webhook()
+        self._wait_for(f"{self.api_url}/v1/health")
+
+    def _local_overrides(self) -> dict[str, str]:
+        return {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "STRIPE_API_BASE": self.stripe_url,
+            "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
+            "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
+            "STRIPE_WEBHOOK_SECRETS": self.config.webhook_secrets,
+            "CURSOR_SECRET": CURSOR_SECRET,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "AccountBilling",
+            "POWERTOOLS_SERVICE_NAME": "account-billing-local",
+        }
+
+    def register_webhook(self) -> None:
+        primary_secret = self.config.webhook_secrets.split(",")[0].strip()
+        response = requests.post(
+            f"{self.stripe_url}/_config/webhooks/account-billing",
+            data={"url": self.webhook_url, "secret": primary_secret},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def _start_stripe(self) -> None:
+        self.stripe_process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.localstripe_server",
+                "--port",
+                str(self.config.stripe_port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def _wait_for_stripe(self) -> None:
+        self._wait_for(f"{self.stripe_url}/js.stripe.com/v3/")
+
+    @staticmethod
+    def _wait_for(url: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+            time.sleep(0.1)
+
+    def reset_stripe(self) -> None:
+        requests.delete(f"{self.stripe_url}/_config/data", timeout=5).raise_for_status()
+        self.register_webhook()
+
+    def stop(self) -> None:
+        if self.poller:
+            self.poller.stop()
+        if self.gateway:
+            self.gateway.stop()
+        if self.stripe_process and self.stripe_process.poll() is None:
+            self.stripe_process.terminate()
+            try:
+                self.stripe_process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.stripe_process.kill()
+        if self.moto:
+            self.moto.stop()
+
+
+def web_root() -> Path:
+    return ROOT / "web"

@@ -1,0 +1,127 @@
+"""The HTTP edge shared by every API function: one resolver factory, one place that turns domain
+exceptions into API.md's error bodies, and one Lambda entry-point wrapper."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.errors import DomainError, RawCardDataRejected
+from shared.observability import logger, metrics, tracer
+from shared.runtime import bootstrap
+
+# Request-body keys that only raw card data would carry. Our API takes Stripe ids, never these.
+RAW_CARD_FIELDS = frozenset({"number", "card_number", "cvc", "cvv", "exp_month", "exp_year"})
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    **extra: Any,
+) -> Response[str]:
+    body = {"error": {"code": code, "message": message, **extra}}
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body),
+    )
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # Powertools reports ("body", "reason") or ("query", "limit"); clients want "reason"/"limit".
+    parts = [str(part) for part in location[1:]] or [str(part) for part in location]
+    return ".".join(parts)
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response[str]:
+        if error.status_code >= 500:
+            logger.warning("dependency failure", extra={"code": error.code})
+        return error_response(error.status_code, error.code, error.message, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    def handle_validation_error(error: RequestValidationError) -> Response[str]:
+        fields = [
+            {"field": _field_name(tuple(item.get("loc", ()))), "message": str(item.get("msg"))}
+            for item in error.errors()
+        ]
+        return error_response(
+            400, "invalid_request", "The request is not valid; see fields.", fields=fields
+        )
+
+    @app.not_found
+    def handle_unknown_route(_: NotFoundError) -> Response[str]:
+        return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(_: Exception) -> Response[str]:
+        # The trace goes to the log (with the request id), never to the client.
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    return app
+
+
+def find_raw_card_fields(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(
+            key in RAW_CARD_FIELDS or find_raw_card_fields(item) for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return any(find_raw_card_fields(item) for item in value)
+    return False
+
+
+def _body_carries_raw_card_data(event: dict[str, Any]) -> bool:
+    body = event.get("body")
+    if not body:
+        return False
+    if event.get("isBase64Encoded"):
+        import base64
+
+        body = base64.b64decode(body).decode("utf-8", errors="replace")
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    return find_raw_card_fields(parsed)
+
+
+def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """Wraps a resolver into the Lambda entry point with logging, tracing and metrics.
+
+    Raw card data is refused here, before validation and before anything could log the body."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        bootstrap()
+        if _body_carries_raw_card_data(event):
+            error = RawCardDataRejected(
+                "Card details must be entered in the secure card field, never sent to this API."
+            )
+            logger.warning("raw card data refused; body discarded")
+            response = error_response(error.status_code, error.code, error.message)
+            return {
+                "statusCode": response.status_code,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -1,0 +1,80 @@
+"""Who is calling. API Gateway's JWT authorizer (or the local gateway) has verified the token; the
+claims arrive as strings in requestContext.authorizer.jwt.claims.
+
+Every agent route goes through `require_agent`, the one place that enforces that the caller is an
+agent and that a cancelled account keeps only its billing records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from shared.errors import AccountCancelled, Forbidden, Unauthorized
+from shared.models import CANCELLED, AccountModel
+
+SUPPORT_GROUP = "support"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    email: str | None
+    groups: frozenset[str]
+
+    @property
+    def is_support(self) -> bool:
+        return SUPPORT_GROUP in self.groups
+
+
+def parse_groups(raw: Any) -> frozenset[str]:
+    """Accepts a real list, API Gateway's flattened "[support admin]", a JSON list, or "a,b"."""
+    if raw is None or raw == "":
+        return frozenset()
+    if isinstance(raw, list | tuple | set | frozenset):
+        return frozenset(str(group) for group in raw)
+    text = str(raw).strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = text[1:-1].replace(",", " ").split()
+        if isinstance(decoded, list):
+            return frozenset(str(group) for group in decoded)
+    return frozenset(part for part in text.replace(",", " ").split() if part)
+
+
+def principal_from(event: Mapping[str, Any]) -> Principal:
+    request_context = event.get("requestContext") or {}
+    authorizer = request_context.get("authorizer") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    subject = claims.get("sub")
+    if not subject:
+        raise Unauthorized("A valid bearer token is required.")
+    return Principal(
+        subject=str(subject),
+        email=claims.get("email"),
+        groups=parse_groups(claims.get("cognito:groups")),
+    )
+
+
+def require_support(event: APIGatewayProxyEventV2) -> Principal:
+    principal = principal_from(event)
+    if not principal.is_support:
+        raise Forbidden("This route is for support staff.")
+    return principal
+
+
+def require_agent(event: APIGatewayProxyEventV2, *, allow_cancelled: bool = False) -> AccountModel:
+    """The caller's own account. Cancelled accounts may only read their billing records."""
+    principal = principal_from(event)
+    try:
+        account = AccountModel.get(principal.subject)
+    except AccountModel.DoesNotExist:
+        raise Forbidden("This route is for agents with an account.") from None
+    if account.status == CANCELLED and not allow_cancelled:
+        raise AccountCancelled("This account is cancelled; only billing records remain available.")
+    return account

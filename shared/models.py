@@ -1,0 +1,262 @@
+"""PynamoDB models of every table. The tables themselves are defined once, in template.yaml;
+tests/unit/test_template_tables.py proves these models match it key for key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from shared.config import Settings
+
+# Account statuses
+ACTIVE = "active"
+CANCELLATION_REQUESTED = "cancellation_requested"
+CANCELLED = "cancelled"
+
+
+class CardSummary(MapAttribute[str, Any]):
+    brand = UnicodeAttribute()
+    last4 = UnicodeAttribute()
+    exp_month = NumberAttribute()
+    exp_year = NumberAttribute()
+    payment_method_id = UnicodeAttribute(null=True)
+
+
+class AccountsByStripeCustomer(GlobalSecondaryIndex["AccountModel"]):
+    class Meta:
+        index_name = "by_stripe_customer_id"
+        projection = AllProjection()
+
+    stripe_customer_id = UnicodeAttribute(hash_key=True)
+
+
+class AccountModel(Model):
+    class Meta:
+        table_name = "Accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    status = UnicodeAttribute(default=ACTIVE)
+    stripe_customer_id = UnicodeAttribute(null=True)
+    subscription_id = UnicodeAttribute(null=True)
+    subscription_status = UnicodeAttribute(null=True)
+    card = CardSummary(null=True)
+    territories = ListAttribute[str](default=list)  # a list of strings
+    lead_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    # Stripe `created` of the last customer/subscription event applied (ordering guard).
+    customer_event_created = NumberAttribute(default=0)
+    subscription_event_created = NumberAttribute(default=0)
+
+    by_stripe_customer_id = AccountsByStripeCustomer()
+
+
+class TerritoryAgentModel(Model):
+    """Who serves a territory. Maintained with the account (written and removed with it)."""
+
+    class Meta:
+        table_name = "TerritoryAgents"
+
+    territory = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+
+
+class InvoiceLine(MapAttribute[str, Any]):
+    description = UnicodeAttribute()
+    quantity = NumberAttribute(default=1)
+    amount = NumberAttribute()
+
+
+class InvoicesByInvoiceId(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = "by_invoice_id"
+        projection = AllProjection()
+
+    invoice_id = UnicodeAttribute(hash_key=True)
+
+
+class InvoiceModel(Model):
+    """Our read model of a Stripe invoice. `invoice_key` = zero-padded created epoch + id, so a
+    Query on the account's partition in reverse is newest first."""
+
+    class Meta:
+        table_name = "Invoices"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    invoice_key = UnicodeAttribute(range_key=True)
+    invoice_id = UnicodeAttribute()
+    stripe_customer_id = UnicodeAttribute(null=True)
+    subscription_id = UnicodeAttribute(null=True)
+    number = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # Stripe's: draft|open|paid|void|uncollectible
+    payment_status = UnicodeAttribute()
+    amount_due = NumberAttribute(default=0)
+    amount_paid = NumberAttribute(default=0)
+    amount_remaining = NumberAttribute(default=0)
+    subtotal = NumberAttribute(default=0)
+    tax = NumberAttribute(null=True)
+    total = NumberAttribute(default=0)
+    currency = UnicodeAttribute(default="usd")
+    description = UnicodeAttribute(null=True)
+    customer_name = UnicodeAttribute(null=True)
+    customer_email = UnicodeAttribute(null=True)
+    lines = ListAttribute[InvoiceLine](of=InvoiceLine, default=list)
+    created = UTCDateTimeAttribute()
+    period_start = UTCDateTimeAttribute(null=True)
+    period_end = UTCDateTimeAttribute(null=True)
+    due_date = UTCDateTimeAttribute(null=True)
+    paid_at = UTCDateTimeAttribute(null=True)
+    attempt_count = NumberAttribute(default=0)
+    next_payment_attempt = UTCDateTimeAttribute(null=True)
+    failure_message = UnicodeAttribute(null=True)
+    requires_action = BooleanAttribute(default=False)
+    # Ordering guard: Stripe `created` of the newest event applied, and its id.
+    last_event_created = NumberAttribute(default=0)
+    last_event_id = UnicodeAttribute(null=True)
+    # Rendered PDF: its S3 key and the payment_status it was rendered for (stale detection).
+    pdf_key = UnicodeAttribute(null=True)
+    pdf_rendered_for = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+    by_invoice_id = InvoicesByInvoiceId()
+
+
+class ReassignmentProgress(MapAttribute[str, Any]):
+    total = NumberAttribute(default=0)
+    reassigned = NumberAttribute(default=0)
+    unassigned = NumberAttribute(default=0)
+
+
+class TicketsByStatus(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class TicketsByTicketId(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "by_ticket_id"
+        projection = AllProjection()
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+
+
+class TicketModel(Model):
+    class Meta:
+        table_name = "Tickets"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    ticket_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()  # open|processing|completed|withdrawn|rejected
+    reason = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+    created = UnicodeAttribute()  # ISO-8601 UTC; a string so the status index sorts by it
+    updated_at = UTCDateTimeAttribute()
+    effective = UnicodeAttribute(null=True)  # immediately|period_end
+    decided_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    reassignment = ReassignmentProgress(null=True)
+
+    by_status = TicketsByStatus()
+    by_ticket_id = TicketsByTicketId()
+
+
+class AssignmentChange(MapAttribute[str, Any]):
+    from_agent_id = UnicodeAttribute(null=True)
+    to_agent_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+
+
+class LeadsByAssignedAgent(GlobalSecondaryIndex["LeadModel"]):
+    class Meta:
+        index_name = "by_assigned_agent_id"
+        projection = AllProjection()
+
+    assigned_agent_id = UnicodeAttribute(hash_key=True)
+    lead_id = UnicodeAttribute(range_key=True)
+
+
+class LeadModel(Model):
+    class Meta:
+        table_name = "Leads"
+
+    lead_id = UnicodeAttribute(hash_key=True)
+    territory = UnicodeAttribute()
+    # Null when the lead is in the unassigned pool (absent from the agent index: sparse).
+    assigned_agent_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="assigned")  # assigned|unassigned
+    address = UnicodeAttribute(null=True)
+    score = NumberAttribute(null=True)
+    history = ListAttribute[AssignmentChange](of=AssignmentChange, default=list)
+    updated_at = UTCDateTimeAttribute()
+
+    by_assigned_agent_id = LeadsByAssignedAgent()
+
+
+class WebhookEventModel(Model):
+    """Every Stripe event received, its outcome, and the exactly-once guard (conditional put)."""
+
+    class Meta:
+        table_name = "WebhookEvents"
+
+    event_id = UnicodeAttribute(hash_key=True)
+    type = UnicodeAttribute()
+    stripe_created = NumberAttribute(default=0)
+    received_at = UTCDateTimeAttribute()
+    outcome = UnicodeAttribute()  # processing|processed|duplicate|ignored|failed
+    detail = UnicodeAttribute(null=True)
+    duplicates = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: dict[str, type[Model]] = {
+    "accounts_table": AccountModel,
+    "territory_agents_table": TerritoryAgentModel,
+    "invoices_table": InvoiceModel,
+    "tickets_table": TicketModel,
+    "leads_table": LeadModel,
+    "webhook_events_table": WebhookEventModel,
+}
+
+
+def configure_models(settings: Settings) -> None:
+    """Point every model at its table (names come from the template via the environment)."""
+    for setting_name, model in ALL_MODELS.items():
+        model.Meta.table_name = getattr(settings, setting_name)
+        model.Meta.region = settings.aws_region
+        model.Meta.host = settings.aws_endpoint_url
+        # PynamoDB caches its connection per model; drop it so the new endpoint is used.
+        model._connection = None
+    configure_connection(settings)
+
+
+_connection_settings: dict[str, str | None] = {"region": "us-east-1", "host": None}
+
+
+def configure_connection(settings: Settings) -> None:
+    _connection_settings.update(region=settings.aws_region, host=settings.aws_endpoint_url)
+
+
+def transaction() -> TransactWrite:
+    """A TransactWrite on the same endpoint as the models (PynamoDB's default ignores Meta.host)."""
+    return TransactWrite(connection=Connection(**_connection_settings))  # type: ignore[arg-type]
