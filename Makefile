@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt shared/requirements.txt $(wildcard functions/*/requirements.txt)
 
-.PHONY: dev test lint typecheck template build pytest bench clean browser-deps
+.PHONY: dev test lint typecheck template build pytest bench clean system-deps
+export SAM_CLI_TELEMETRY := 0
 
 $(PY):
 	@python_bin="$$(scripts/find-python.sh)" && "$$python_bin" -m venv $(VENV)
@@ -36,7 +37,10 @@ build: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --template template.yaml --build-dir .aws-sam/build --cached --parallel >/dev/null
 	@echo "sam build: ok"
 
-pytest: $(STAMP)
+system-deps:
+	@scripts/system-deps.sh
+
+pytest: $(STAMP) system-deps
 	$(PY) -m pytest
 
 bench: $(STAMP)

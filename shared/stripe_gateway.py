@@ -48,6 +48,41 @@ class StripeGateway:
             )
         return customer.id
 
+    # Reads: the current state of an object (webhook payloads may be stale snapshots).
+    def retrieve_invoice(self, invoice_id: str) -> stripe.Invoice:
+        with stripe_errors():
+            return self.client.v1.invoices.retrieve(invoice_id)
+
+    def retrieve_customer(self, customer_id: str) -> stripe.Customer:
+        with stripe_errors():
+            return self.client.v1.customers.retrieve(customer_id)
+
+    def retrieve_payment_method(self, payment_method_id: str) -> stripe.PaymentMethod:
+        with stripe_errors():
+            return self.client.v1.payment_methods.retrieve(payment_method_id)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> stripe.PaymentIntent:
+        with stripe_errors():
+            return self.client.v1.payment_intents.retrieve(payment_intent_id)
+
+    def retrieve_subscription(self, subscription_id: str) -> stripe.Subscription:
+        with stripe_errors():
+            return self.client.v1.subscriptions.retrieve(subscription_id)
+
+    def cancel_subscription(
+        self, subscription_id: str, *, at_period_end: bool, idempotency_key: str
+    ) -> stripe.Subscription:
+        with stripe_errors():
+            if at_period_end:
+                return self.client.v1.subscriptions.update(
+                    subscription_id,
+                    params={"cancel_at_period_end": True},
+                    options={"idempotency_key": idempotency_key},
+                )
+            return self.client.v1.subscriptions.cancel(
+                subscription_id, options={"idempotency_key": idempotency_key}
+            )
+
 
 def stripe_client(settings: Settings) -> stripe.StripeClient:
     base_addresses: dict[str, str] = {}

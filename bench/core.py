@@ -1,0 +1,126 @@
+"""What every benchmark module shares: rows, a timer, and cold-start measurement.
+
+A benchmark module is `bench/rows_<topic>.py` with `def measure(ctx: BenchContext) ->
+list[BenchRow]`; `python -m bench` finds every such module and prints one table."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class BenchRow:
+    name: str
+    measured: float
+    unit: str  # "x" for ratios, or "KB", "writes/lead", ...
+    target: float | None = None
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.target is None else self.measured <= self.target
+
+    def render(self) -> str:
+        target = "" if self.target is None else f"<= {self.target:g}{self.unit}"
+        mark = {True: "PASS", False: "FAIL", None: "-"}[self.passed]
+        measured = f"{self.measured:.2f}{self.unit}"
+        return f"| {self.name} | {measured} | {target} | {mark} | {self.detail} |"
+
+
+@dataclass
+class BenchContext:
+    stack: LocalStack
+    repeats: int = 15
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, **self.stack.environment}
+
+
+def median_seconds(action: Callable[[], Any], repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def fresh_process_seconds(script: str, env: dict[str, str], repeats: int) -> float:
+    """Median wall time of a fresh interpreter running `script` (which prints its own timing
+    of the measured part as JSON {"seconds": ...}), so interpreter start-up is excluded."""
+    samples = []
+    for _ in range(repeats):
+        output = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        samples.append(float(json.loads(output.strip().splitlines()[-1])["seconds"]))
+    return statistics.median(samples)
+
+
+COLD_START_SCRIPT = """
+import json, time
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 30000
+event = json.loads({event!r})
+started = time.perf_counter()
+import importlib
+module = importlib.import_module({module!r})
+result = module.lambda_handler(event, Context())
+elapsed = time.perf_counter() - started
+assert result.get("statusCode", 200) < 500, result
+print(json.dumps({{"seconds": elapsed}}))
+"""
+
+
+def cold_start_seconds(
+    module: str, event: dict[str, Any], env: dict[str, str], repeats: int
+) -> float:
+    """Import + first request of a handler in a fresh process, against the local stack."""
+    script = COLD_START_SCRIPT.format(module=module, event=json.dumps(event))
+    return fresh_process_seconds(script, env, repeats)
+
+
+FLOOR_SCRIPT = """
+import json, time
+started = time.perf_counter()
+import boto3
+{extra_import}
+client = boto3.client("dynamodb")
+client.get_item(TableName={table!r}, Key={{"account_id": {{"S": "bench-floor"}}}})
+print(json.dumps({{"seconds": time.perf_counter() - started}}))
+"""
+
+
+def floor_seconds(env: dict[str, str], table: str, repeats: int, *, with_stripe: bool) -> float:
+    """The floor a function is compared with: a fresh process that imports boto3 (and stripe for
+    functions that call Stripe), creates the DynamoDB client and does one GetItem."""
+    script = FLOOR_SCRIPT.format(table=table, extra_import="import stripe" if with_stripe else "")
+    return fresh_process_seconds(script, env, repeats)
