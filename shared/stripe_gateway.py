@@ -83,6 +83,99 @@ class StripeGateway:
                 subscription_id, options={"idempotency_key": idempotency_key}
             )
 
+    def cancel_customer_subscriptions(
+        self,
+        customer_id: str,
+        *,
+        known_subscription_id: str | None,
+        at_period_end: bool,
+        idempotency_prefix: str,
+    ) -> list[str]:
+        """Cancels every subscription of the customer that is not cancelled yet (the one we know
+        of and any other, e.g. add-ons), now or at the end of the paid period. Returns their ids.
+        Already cancelled (or already ending) subscriptions are left alone, so a retry is safe."""
+        with stripe_errors():
+            listed = self.client.v1.subscriptions.list(
+                params={"customer": customer_id, "limit": 100}
+            )
+        subscriptions = {subscription.id: subscription for subscription in listed.data}
+        if known_subscription_id and known_subscription_id not in subscriptions:
+            try:
+                known = self.retrieve_subscription(known_subscription_id)
+            except NotFound:
+                known = None
+            if known is not None and known.status not in ("canceled", "incomplete_expired"):
+                subscriptions[known.id] = known
+        cancelled: list[str] = []
+        for subscription_id, subscription in sorted(subscriptions.items()):
+            if at_period_end and getattr(subscription, "cancel_at_period_end", False):
+                continue
+            self.cancel_subscription(
+                subscription_id,
+                at_period_end=at_period_end,
+                idempotency_key=f"{idempotency_prefix}-{subscription_id}",
+            )
+            cancelled.append(subscription_id)
+        return cancelled
+
+    # Card on file and Submit Payment (card_update).
+    def create_setup_intent(self, customer_id: str) -> stripe.SetupIntent:
+        with stripe_errors():
+            return self.client.v1.setup_intents.create(
+                params={"customer": customer_id, "usage": "off_session"}
+            )
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> stripe.SetupIntent:
+        with stripe_errors():
+            return self.client.v1.setup_intents.retrieve(setup_intent_id)
+
+    def attach_payment_method(self, payment_method_id: str, customer_id: str) -> None:
+        with stripe_errors():
+            self.client.v1.payment_methods.attach(
+                payment_method_id,
+                params={"customer": customer_id},
+                options={"idempotency_key": f"attach-{payment_method_id}-{customer_id}"},
+            )
+
+    def detach_payment_method(self, payment_method_id: str) -> None:
+        with stripe_errors():
+            self.client.v1.payment_methods.detach(payment_method_id)
+
+    def set_default_payment_method(self, customer_id: str, payment_method_id: str) -> None:
+        with stripe_errors():
+            self.client.v1.customers.update(
+                customer_id,
+                params={"invoice_settings": {"default_payment_method": payment_method_id}},
+                options={"idempotency_key": f"default-pm-{customer_id}-{payment_method_id}"},
+            )
+
+    def set_subscription_payment_method(self, subscription_id: str, payment_method_id: str) -> None:
+        with stripe_errors():
+            self.client.v1.subscriptions.update(
+                subscription_id,
+                params={"default_payment_method": payment_method_id},
+                options={"idempotency_key": f"sub-pm-{subscription_id}-{payment_method_id}"},
+            )
+
+    def customer_invoices(self, customer_id: str) -> list[stripe.Invoice]:
+        with stripe_errors():
+            page = self.client.v1.invoices.list(params={"customer": customer_id, "limit": 100})
+            return list(page.auto_paging_iter())
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> stripe.Invoice:
+        """Pays with the customer's default card. A retry with the same key never charges
+        twice: real Stripe replays the first answer; localstripe answers "already paid"."""
+        try:
+            with stripe_errors():
+                return self.client.v1.invoices.pay(
+                    invoice_id, options={"idempotency_key": idempotency_key}
+                )
+        except stripe.InvalidRequestError:
+            invoice = self.retrieve_invoice(invoice_id)
+            if invoice.status == "paid":
+                return invoice
+            raise
+
 
 def stripe_client(settings: Settings) -> stripe.StripeClient:
     base_addresses: dict[str, str] = {}

@@ -1,0 +1,43 @@
+"""Update Credit Card and Submit Payment:
+POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card."""
+
+from shared.accounts import card_view
+from shared.api import create_app, http_handler
+from shared.auth import require_agent
+from shared.cards import (
+    CardEnvelope,
+    CardUpdateRequest,
+    CardUpdateResult,
+    SetupIntentView,
+    create_setup_intent,
+    update_card_once,
+)
+from shared.runtime import bootstrap
+from shared.stripe_gateway import gateway_for
+
+app = create_app()
+
+
+@app.post("/v1/billing/setup-intents")
+def start_card_setup() -> tuple[SetupIntentView, int]:
+    account = require_agent(app.current_event)
+    settings = bootstrap()
+    intent = create_setup_intent(account, gateway_for(settings), settings.stripe_publishable_key)
+    return intent, 201
+
+
+@app.get("/v1/billing/card")
+def get_card() -> CardEnvelope:
+    return CardEnvelope(card=card_view(require_agent(app.current_event)))
+
+
+@app.put("/v1/billing/card")
+def put_card(request: CardUpdateRequest) -> CardUpdateResult:
+    account = require_agent(app.current_event)
+    settings = bootstrap()
+    return update_card_once(
+        settings, account, request, gateway_for(settings), lambda_context=app.lambda_context
+    )
+
+
+lambda_handler = http_handler(app)
