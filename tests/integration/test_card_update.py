@@ -74,7 +74,7 @@ def test_new_card_pays_the_failed_invoice(new_agent, stripe_client):
     customer = stripe_client.v1.customers.retrieve(customer_of(account_id))
     assert customer.invoice_settings is not None
     new_default = customer.invoice_settings.default_payment_method
-    assert stripe_client.v1.payment_methods.retrieve(str(new_default)).card.last4 == "4242"  # type: ignore[union-attr]
+    assert stripe_client.v1.payment_methods.retrieve(str(new_default)).card.last4 == "4242"
     assert agent.get("/v1/billing/card").json()["card"]["last4"] == "4242"
     assert agent.get("/v1/account").json()["card"]["last4"] == "4242"
 
@@ -83,7 +83,7 @@ def test_previous_card_is_detached(new_agent, stripe_client):
     account_id, agent = new_agent()
     first = confirmed_setup_intent(agent, stripe_client, GOOD_CARD)
     agent.put("/v1/billing/card", json={"setup_intent_id": first})
-    first_method = AccountModel.get(account_id).card.payment_method_id  # type: ignore[union-attr]
+    first_method = AccountModel.get(account_id).card.payment_method_id
 
     second = confirmed_setup_intent(agent, stripe_client, "5555555555554444")
     response = agent.put("/v1/billing/card", json={"setup_intent_id": second})
@@ -110,7 +110,7 @@ def test_card_declined_on_attach_is_402_and_changes_nothing(new_agent, stripe_cl
     account_id, agent = new_agent()
     good = confirmed_setup_intent(agent, stripe_client, GOOD_CARD)
     agent.put("/v1/billing/card", json={"setup_intent_id": good})
-    before = AccountModel.get(account_id).card.attribute_values  # type: ignore[union-attr]
+    before = AccountModel.get(account_id).card.attribute_values
     declined = stripe_client.v1.payment_methods.create(
         params={
             "type": "card",
@@ -123,7 +123,7 @@ def test_card_declined_on_attach_is_402_and_changes_nothing(new_agent, stripe_cl
     assert response.status_code == 402
     assert response.json()["error"]["code"] == "card_declined"
     assert "declined" in response.json()["error"]["message"].lower()
-    assert AccountModel.get(account_id).card.attribute_values == before  # type: ignore[union-attr]
+    assert AccountModel.get(account_id).card.attribute_values == before
     customer = stripe_client.v1.customers.retrieve(customer_of(account_id))
     assert customer.invoice_settings is not None
     assert customer.invoice_settings.default_payment_method == before["payment_method_id"]
