@@ -5,6 +5,7 @@ list[BenchRow]`; `python -m bench` finds every such module and prints one table.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -60,18 +61,71 @@ def median_seconds(action: Callable[[], Any], repeats: int, warmup: int = 2) -> 
     return statistics.median(samples)
 
 
-def fresh_process_seconds(script: str, env: dict[str, str], repeats: int) -> float:
+BOTO3_PIN = "boto3==1.43.108"  # what the Lambda python3.13 runtime provides
+SITE_CACHE = ROOT / ".aws-sam" / "bench-sites"
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
+
+
+def lambda_site(requirements: list[str]) -> Path:
+    """A site-packages folder holding exactly what a deployed function has (runtime boto3 +
+    the given requirements), built once and cached. Cold starts are measured against it, not
+    against the dev virtualenv, whose extra packages (sam-cli, moto, ...) would distort imports."""
+    wanted = sorted({BOTO3_PIN, *requirements})
+    digest = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
+    site = SITE_CACHE / digest
+    if not (site / ".complete").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-compile",
+                "--target",
+                str(site),
+                *wanted,
+            ],
+            check=True,
+        )
+        # Deployed packages carry bytecode (sam build's pip compiles it); compile explicitly
+        # because PYTHONDONTWRITEBYTECODE, where set, makes pip skip it.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=False)
+        (site / ".complete").touch()
+    return site
+
+
+def function_site(module: str) -> Path:
+    """The layer's requirements plus the function's own (functions/<name>/requirements.txt)."""
+    function_dir = ROOT / Path(*module.split(".")[:-1])
+    return lambda_site(
+        _requirement_lines(ROOT / "shared" / "requirements.txt")
+        + _requirement_lines(function_dir / "requirements.txt")
+    )
+
+
+def fresh_process_seconds(
+    script: str, env: dict[str, str], repeats: int, site: Path | None = None
+) -> float:
     """Median wall time of a fresh interpreter running `script` (which prints its own timing
-    of the measured part as JSON {"seconds": ...}), so interpreter start-up is excluded."""
+    of the measured part as JSON {"seconds": ...}), so interpreter start-up is excluded.
+
+    With `site`, the interpreter sees only that folder and this repository (`-S`: no
+    site-packages of its own), as a Lambda function sees only its package and layers."""
+    command = [sys.executable, "-c", script]
+    if site is not None:
+        env = {**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
+        command = [sys.executable, "-S", "-c", script]
     samples = []
     for _ in range(repeats):
         output = subprocess.run(
-            [sys.executable, "-c", script],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
+            command, env=env, cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
         samples.append(float(json.loads(output.strip().splitlines()[-1])["seconds"]))
     return statistics.median(samples)
@@ -105,7 +159,7 @@ def cold_start_seconds(
 ) -> float:
     """Import + first request of a handler in a fresh process, against the local stack."""
     script = COLD_START_SCRIPT.format(module=module, event=json.dumps(event))
-    return fresh_process_seconds(script, env, repeats)
+    return fresh_process_seconds(script, env, repeats, site=function_site(module))
 
 
 FLOOR_SCRIPT = """

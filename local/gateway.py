@@ -192,6 +192,68 @@ def verify_token(secret: str, authorization: str | None) -> dict[str, Any] | Non
     return claims
 
 
+def build_http_event(
+    route: Route,
+    path_parameters: dict[str, str],
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: dict[str, str],
+    body: bytes,
+    claims: dict[str, Any] | None,
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    content_type = headers.get("content-type", "")
+    is_text = not body or content_type.startswith(TEXT_TYPES)
+    request_context: dict[str, Any] = {
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": headers.get("host", "127.0.0.1"),
+        "domainPrefix": "local",
+        "http": {
+            "method": method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": uuid.uuid4().hex[:16],
+        "routeKey": f"{route.method} {route.path}",
+        "stage": "$default",
+        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(now.timestamp() * 1000),
+    }
+    if claims is not None:
+        request_context["authorizer"] = {
+            "jwt": {
+                "claims": {key: flatten_claim(value) for key, value in claims.items()},
+                "scopes": None,
+            }
+        }
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{route.method} {route.path}",
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": headers,
+        "requestContext": request_context,
+        "isBase64Encoded": not is_text,
+    }
+    if "cookie" in headers:
+        event["cookies"] = [c.strip() for c in headers["cookie"].split(";")]
+    if query:
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
+    return event
+
+
 class Gateway:
     def __init__(self, *, port: int, jwt_secret: str, static_dir: Path | None = None) -> None:
         self.functions, self.routes = load_functions_and_routes()
@@ -222,68 +284,6 @@ class Gateway:
             if found:
                 return route, found.groupdict()
         return None
-
-    def build_event(
-        self,
-        route: Route,
-        path_parameters: dict[str, str],
-        *,
-        method: str,
-        raw_path: str,
-        raw_query: str,
-        headers: dict[str, str],
-        body: bytes,
-        claims: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        query: dict[str, list[str]] = {}
-        for key, value in parse_qsl(raw_query, keep_blank_values=True):
-            query.setdefault(key, []).append(value)
-        content_type = headers.get("content-type", "")
-        is_text = not body or content_type.startswith(TEXT_TYPES)
-        request_context: dict[str, Any] = {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": headers.get("host", f"127.0.0.1:{self.port}"),
-            "domainPrefix": "local",
-            "http": {
-                "method": method,
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": uuid.uuid4().hex[:16],
-            "routeKey": f"{route.method} {route.path}",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        }
-        if claims is not None:
-            request_context["authorizer"] = {
-                "jwt": {
-                    "claims": {key: flatten_claim(value) for key, value in claims.items()},
-                    "scopes": None,
-                }
-            }
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": f"{route.method} {route.path}",
-            "rawPath": raw_path,
-            "rawQueryString": raw_query,
-            "headers": headers,
-            "requestContext": request_context,
-            "isBase64Encoded": not is_text,
-        }
-        if "cookie" in headers:
-            event["cookies"] = [c.strip() for c in headers["cookie"].split(";")]
-        if query:
-            event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
-        if path_parameters:
-            event["pathParameters"] = path_parameters
-        if body:
-            event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
-        return event
 
     def _request_handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
@@ -323,7 +323,7 @@ class Gateway:
                 # The real authorizer answers {"message": "Unauthorized"}; we add API.md's body.
                 self._send_json(request, 401, "unauthorized", "A valid bearer token is required.")
                 return
-        event = self.build_event(
+        event = build_http_event(
             route,
             path_parameters,
             method=request.command,

@@ -1,0 +1,191 @@
+"""Invoices: (a) the list stays as fast with 20,000 invoices of other accounts in the table (it is
+a Query on the caller's partition, not a Scan); (b) cold starts of the listing and download
+functions against the floor; (c) rendering cost and size of the PDF.
+
+About (a) on the local stack: moto answers every Query by sorting *all* items of the table, so a
+Query's cost there grows with the table although DynamoDB's does not. The raw ratio is reported,
+and the ratio the target applies to removes exactly moto's own growth, measured with a bare
+Query of the same partition (same limit) under the same two conditions. A Scan-based listing
+would still blow that ratio up: it would read the 20,000 items page by page."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import requests
+
+from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds, median_seconds
+from local.cfn import ROOT
+from shared.config import Settings
+from shared.invoice_documents import render_and_store
+from shared.models import ACTIVE, AccountModel
+from shared.runtime import bootstrap
+from tests.invoice_factory import build_invoice, save_invoices
+
+BENCH_AGENT = "bench-invoices-agent"
+OWN_INVOICES = 36
+OTHER_INVOICES = 20_000
+OTHER_ACCOUNTS = 2_000
+FIVE_LINES = [
+    ("Territory 78701 - predictive seller leads", 1, 9900),
+    ("Territory 78702 - predictive seller leads", 1, 9900),
+    ("Territory 78703 - predictive seller leads", 2, 5000),
+    ("Priority placement add-on", 1, 3000),
+    ("Onboarding credit", 1, 2100),
+]
+START = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def _event(name: str, invoice_id: str = "in_1DemoInvoice0001") -> dict[str, Any]:
+    text = (ROOT / "events" / name).read_text()
+    return dict(json.loads(text.replace("agent-demo", BENCH_AGENT).replace(
+        "in_1DemoInvoice0001", invoice_id)))  # fmt: skip
+
+
+def _create_agent() -> None:
+    now = datetime.now(UTC)
+    AccountModel(
+        BENCH_AGENT,
+        email="bench-invoices@example.com",
+        name="Bench Invoices",
+        status=ACTIVE,
+        created_at=now,
+        updated_at=now,
+    ).save()
+
+
+def _list_latency(ctx: BenchContext, token: str) -> float:
+    url = f"{ctx.stack.api_url}/v1/billing/invoices"
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def list_first_page() -> None:
+        session.get(url, params={"limit": 20}, headers=headers, timeout=30).raise_for_status()
+
+    return median_seconds(list_first_page, repeats=ctx.repeats * 2, warmup=3)
+
+
+def _bare_query_seconds(ctx: BenchContext, settings: Settings) -> float:
+    """moto's own cost of one Query of the agent's partition, without any of our code."""
+    client = boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+
+    def query() -> None:
+        client.query(
+            TableName=settings.invoices_table,
+            KeyConditionExpression="account_id = :account",
+            ExpressionAttributeValues={":account": {"S": BENCH_AGENT}},
+            ScanIndexForward=False,
+            Limit=21,
+        )
+
+    return median_seconds(query, repeats=ctx.repeats * 2, warmup=3)
+
+
+def _load_other_accounts() -> float:
+    started = time.perf_counter()
+    save_invoices(
+        build_invoice(f"bench-other-{n % OTHER_ACCOUNTS:05d}", created=START + timedelta(hours=n))
+        for n in range(OTHER_INVOICES)
+    )
+    return time.perf_counter() - started
+
+
+def _render_rows(ctx: BenchContext) -> list[BenchRow]:
+    from shared.invoice_pdf import Seller, new_document, render_invoice_pdf
+
+    seller = Seller("Predictive Leads Inc.", "100 Congress Ave, Austin, TX 78701, USA")
+    invoice = build_invoice(
+        BENCH_AGENT, lines=FIVE_LINES, tax=2000, customer_name="Zoë Ångström-Łukasz"
+    )
+
+    def one_line_page() -> None:
+        pdf = new_document()
+        pdf.add_page()
+        pdf.cell(text="Invoice A1B2-0003 — Zoë Ångström-Łukasz")
+        pdf.output()
+
+    render = median_seconds(lambda: render_invoice_pdf(invoice, seller), ctx.repeats)
+    baseline = median_seconds(one_line_page, ctx.repeats)
+    size_kb = len(render_invoice_pdf(invoice, seller)) / 1024
+    return [
+        BenchRow(
+            "render 5-line invoice / fpdf2 one-line page (same font)",
+            render / baseline,
+            "x",
+            None,
+            f"{render * 1000:.0f} ms vs {baseline * 1000:.0f} ms",
+        ),
+        BenchRow("invoice PDF size (5 lines, Unicode font subset)", size_kb, "KB", 60, ""),
+    ]
+
+
+def measure(ctx: BenchContext) -> list[BenchRow]:
+    settings = bootstrap()
+    _create_agent()
+    own = [
+        build_invoice(BENCH_AGENT, created=START + timedelta(days=30 * n), lines=FIVE_LINES)
+        for n in range(OWN_INVOICES)
+    ]
+    save_invoices(own)
+    token = ctx.stack.token(BENCH_AGENT)
+
+    alone = _list_latency(ctx, token)
+    bare_alone = _bare_query_seconds(ctx, settings)
+    load_seconds = _load_other_accounts()
+    crowded = _list_latency(ctx, token)
+    bare_crowded = _bare_query_seconds(ctx, settings)
+    moto_growth = max(0.0, bare_crowded - bare_alone)
+
+    env = ctx.env()
+    repeats = max(5, ctx.repeats // 2)
+    floor = floor_seconds(env, env["ACCOUNTS_TABLE"], repeats, with_stripe=False)
+    listing = cold_start_seconds(
+        "functions.invoice_listing.app", _event("invoice_listing/list.json"), env, repeats
+    )
+    newest = own[-1]
+    render_and_store(settings, newest)  # the usual download: the PDF is already current
+    download = cold_start_seconds(
+        "functions.invoice_download.app",
+        _event("invoice_download/download.json", newest.invoice_id),
+        env,
+        repeats,
+    )
+    return [
+        BenchRow(
+            "list invoices with 20,000 other invoices / with none (raw, on moto)",
+            crowded / alone,
+            "x",
+            None,
+            f"p50 {crowded * 1000:.0f} ms vs {alone * 1000:.0f} ms; 20,000 loaded in "
+            f"{load_seconds:.0f} s",
+        ),
+        BenchRow(
+            "list invoices with 20,000 other invoices / with none (less moto's Query growth)",
+            (crowded - moto_growth) / alone,
+            "x",
+            1.2,
+            f"a bare Query of the partition on moto: {bare_crowded * 1000:.0f} ms vs "
+            f"{bare_alone * 1000:.0f} ms",
+        ),
+        BenchRow(
+            "cold start invoice_listing (GET /v1/billing/invoices) / floor",
+            listing / floor,
+            "x",
+            1.3,
+            f"{listing * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+        ),
+        BenchRow(
+            "cold start invoice_download (current PDF) / floor",
+            download / floor,
+            "x",
+            1.3,
+            f"{download * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+        ),
+        *_render_rows(ctx),
+    ]
