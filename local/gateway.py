@@ -12,7 +12,6 @@ import base64
 import hashlib
 import importlib
 import json
-import mimetypes
 import re
 import sys
 import threading
@@ -23,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -255,10 +253,9 @@ def build_http_event(
 
 
 class Gateway:
-    def __init__(self, *, port: int, jwt_secret: str, static_dir: Path | None = None) -> None:
+    def __init__(self, *, port: int, jwt_secret: str) -> None:
         self.functions, self.routes = load_functions_and_routes()
         self.jwt_secret = jwt_secret
-        self.static_dir = static_dir
         self.server = QuietHTTPServer(("127.0.0.1", port), self._request_handler_class())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -311,8 +308,6 @@ class Gateway:
             headers[lowered] = f"{headers[lowered]},{value}" if lowered in headers else value
         matched = self.match(request.command, split.path)
         if matched is None:
-            if request.command == "GET" and self._serve_static(request, split.path):
-                return
             self._send_json(request, 404, "not_found", "No such route.")
             return
         route, path_parameters = matched
@@ -339,24 +334,6 @@ class Gateway:
             self._send_json(request, 500, "internal_error", "Internal Server Error")
             return
         self._send_result(request, result)
-
-    def _serve_static(self, request: BaseHTTPRequestHandler, path: str) -> bool:
-        """Serves the billing page's files (web/) for paths no route claims."""
-        if self.static_dir is None:
-            return False
-        relative = "index.html" if path in ("", "/") else path.lstrip("/")
-        candidate = (self.static_dir / relative).resolve()
-        if not candidate.is_file() or self.static_dir.resolve() not in candidate.parents:
-            return False
-        payload = candidate.read_bytes()
-        content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        request.send_response(200)
-        request.send_header("Content-Type", content_type)
-        request.send_header("Content-Length", str(len(payload)))
-        request.send_header("Cache-Control", "no-store")
-        request.end_headers()
-        request.wfile.write(payload)
-        return True
 
     @staticmethod
     def _send_json(request: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:

@@ -26,6 +26,8 @@ SUPPORT_CLAIMS = {**DEMO_CLAIMS, "sub": "support-demo", "cognito:groups": ["supp
 # (file, method, route path, concrete path, body, claims)
 SAMPLES: list[tuple[str, str, str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("account/health.json", "GET", "/v1/health", "/v1/health", None, None),
+    ("billing_page/page.json", "GET", "/", "/", None, None),
+    ("billing_page/asset.json", "GET", "/assets/{asset}", "/assets/app.js", None, None),
     ("account/get_account.json", "GET", "/v1/account", "/v1/account", None, DEMO_CLAIMS),
     (
         "card_update/create_setup_intent.json",

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -113,9 +112,7 @@ class LocalStack:
         from shared.runtime import reset
 
         reset()
-        self.gateway = Gateway(
-            port=self.config.api_port, jwt_secret=self.config.jwt_secret, static_dir=ROOT / "web"
-        )
+        self.gateway = Gateway(port=self.config.api_port, jwt_secret=self.config.jwt_secret)
         self.gateway.start()
         self.poller = SqsPoller(
             self.resources, self.gateway.functions, retry_seconds=self.config.sqs_retry_seconds
@@ -135,6 +132,7 @@ class LocalStack:
             "STRIPE_API_BASE": self.stripe_url,
             "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
             "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
+            "STRIPE_JS_URL": f"{self.stripe_url}/js.stripe.com/v3/",
             "STRIPE_WEBHOOK_SECRETS": self.config.webhook_secrets,
             "CURSOR_SECRET": CURSOR_SECRET,
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -198,7 +196,3 @@ class LocalStack:
                 self.stripe_process.kill()
         if self.moto:
             self.moto.stop()
-
-
-def web_root() -> Path:
-    return ROOT / "web"

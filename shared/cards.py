@@ -7,6 +7,7 @@ idempotent (Powertools idempotency), so a client retrying it never pays an invoi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Self
@@ -219,6 +220,14 @@ def _pay_open_invoices(
         if on_invoice_changed is not None:
             on_invoice_changed(result)
     return paid, failed
+
+
+def record_invoice(invoice: stripe.Invoice) -> None:
+    """Brings our read model up to the invoice Stripe just returned, so the agent sees it paid
+    at once; the webhook that follows finds nothing newer to apply."""
+    from shared.invoice_sync import sync_invoice
+
+    sync_invoice(invoice, event_created=int(time.time()))
 
 
 @cache

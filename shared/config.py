@@ -38,6 +38,8 @@ class Settings(BaseModel):
     stripe_secret_key: SecretStr | None = None
     stripe_secret_key_parameter: str | None = None
     stripe_publishable_key: str = ""
+    # Where the page loads Stripe.js from (localstripe's fake one locally).
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     stripe_webhook_secrets: SecretStr | None = None
     stripe_webhook_secrets_parameter: str | None = None
     stripe_max_network_retries: int = 2

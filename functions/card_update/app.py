@@ -10,6 +10,7 @@ from shared.cards import (
     CardUpdateResult,
     SetupIntentView,
     create_setup_intent,
+    record_invoice,
     update_card_once,
 )
 from shared.runtime import bootstrap
@@ -36,7 +37,12 @@ def put_card(request: CardUpdateRequest) -> CardUpdateResult:
     account = require_agent(app.current_event)
     settings = bootstrap()
     return update_card_once(
-        settings, account, request, gateway_for(settings), lambda_context=app.lambda_context
+        settings,
+        account,
+        request,
+        gateway_for(settings),
+        on_invoice_changed=record_invoice,
+        lambda_context=app.lambda_context,
     )
 
 
