@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.errors import DomainError, RawCardDataRejected
-from shared.observability import logger, metrics, tracer
+from shared.observability import logger, metrics
 from shared.runtime import bootstrap
 
 # Request-body keys that only raw card data would carry. Our API takes Stripe ids, never these.
@@ -100,17 +100,20 @@ def _body_carries_raw_card_data(event: dict[str, Any]) -> bool:
     return find_raw_card_fields(parsed)
 
 
-def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
-    """Wraps a resolver into the Lambda entry point with logging, tracing and metrics.
+def http_handler(
+    app: APIGatewayHttpResolver, *, refuse_raw_card_data: bool = True
+) -> LambdaHandler:
+    """Wraps a resolver into the Lambda entry point with logging and metrics.
 
-    Raw card data is refused here, before validation and before anything could log the body."""
+    Raw card data is refused here, before validation and before anything could log the body.
+    Only the Stripe webhook opts out: its body is signed by Stripe, not typed by a browser, and
+    legitimately carries keys such as `number` (invoice numbers) and `exp_month`."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         bootstrap()
-        if _body_carries_raw_card_data(event):
+        if refuse_raw_card_data and _body_carries_raw_card_data(event):
             error = RawCardDataRejected(
                 "Card details must be entered in the secure card field, never sent to this API."
             )

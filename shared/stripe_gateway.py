@@ -83,6 +83,14 @@ class StripeGateway:
                 subscription_id, options={"idempotency_key": idempotency_key}
             )
 
+    def list_invoice_payments(self, invoice_id: str) -> list[stripe.InvoicePayment]:
+        """The invoice's payments (current API shape), with their PaymentIntents expanded."""
+        with stripe_errors():
+            page = self.client.v1.invoice_payments.list(
+                params={"invoice": invoice_id, "expand": ["data.payment.payment_intent"]}
+            )
+        return list(page.data)
+
     def cancel_customer_subscriptions(
         self,
         customer_id: str,

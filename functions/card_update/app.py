@@ -19,12 +19,11 @@ from shared.stripe_gateway import gateway_for
 app = create_app()
 
 
-@app.post("/v1/billing/setup-intents")
-def start_card_setup() -> tuple[SetupIntentView, int]:
+@app.post("/v1/billing/setup-intents", status_code=201)
+def start_card_setup() -> SetupIntentView:
     account = require_agent(app.current_event)
     settings = bootstrap()
-    intent = create_setup_intent(account, gateway_for(settings), settings.stripe_publishable_key)
-    return intent, 201
+    return create_setup_intent(account, gateway_for(settings), settings.stripe_publishable_key)
 
 
 @app.get("/v1/billing/card")

@@ -1,0 +1,383 @@
+"""Stripe invoice -> our Invoices read model.
+
+`sync_invoice` is the one door: the webhook calls it for every invoice event and the card
+update calls it after paying invoices. It writes with one conditional UpdateItem whose
+condition is the ordering guard, so a late or replayed older snapshot never moves an invoice
+backwards, and it queues the PDF rendering when the status the PDF shows has changed.
+
+Ordering: a snapshot's version is (status rank, event time, attempt count). Stripe statuses
+only move forward (draft -> open -> uncollectible -> paid | void; paid and void are final),
+so a higher rank always wins; within one status the newer event wins, and within one second
+the later payment attempt wins. An equal version is the same snapshot again: a no-op.
+
+Payloads are read defensively: current API versions have no `charge`/`payment_intent` on the
+invoice (the payment attempt lives in `payments`), older ones (and localstripe) do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from shared.account_sync import account_id_for_customer
+from shared.config import Settings
+from shared.models import InvoiceLine, InvoiceModel
+from shared.observability import logger
+from shared.queues import send_message
+from shared.stripe_reads import StripeMapping, StripeReads, as_mapping, object_id
+from shared.timeutil import from_epoch, utc_now
+
+STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
+OUTSTANDING_STATUSES = frozenset({"open", "uncollectible"})
+ACTION_REQUIRED_EVENT = "invoice.payment_action_required"
+
+
+@dataclass(frozen=True)
+class PaymentAttempt:
+    requires_action: bool = False
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceSnapshot:
+    invoice_id: str
+    customer_id: str | None
+    subscription_id: str | None
+    number: str | None
+    status: str
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    subtotal: int
+    tax: int | None
+    total: int
+    currency: str
+    description: str | None
+    customer_name: str | None
+    customer_email: str | None
+    lines: tuple[tuple[str, int, int], ...]  # (description, quantity, amount)
+    created: int
+    period_start: int | None
+    period_end: int | None
+    due_date: int | None
+    paid_at: int | None
+    attempt_count: int
+    attempted: bool
+    next_payment_attempt: int | None
+
+    @property
+    def invoice_key(self) -> str:
+        return invoice_key(self.created, self.invoice_id)
+
+    @property
+    def payment_was_attempted(self) -> bool:
+        return self.attempted or self.attempt_count > 0
+
+
+SyncOutcome = Literal["applied", "stale", "unknown_customer"]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    outcome: SyncOutcome
+    account_id: str | None = None
+    invoice: InvoiceModel | None = None
+    render_queued: bool = False
+
+
+def invoice_key(created: int, invoice_id: str) -> str:
+    return f"{created:010d}#{invoice_id}"
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _subscription_id(invoice: StripeMapping) -> str | None:
+    parent = invoice.get("parent") or {}
+    details = parent.get("subscription_details") or {}
+    return object_id(details.get("subscription")) or object_id(invoice.get("subscription"))
+
+
+def _tax(invoice: StripeMapping) -> int | None:
+    total_taxes = invoice.get("total_taxes")
+    if isinstance(total_taxes, list):
+        return sum(_int(item.get("amount")) for item in total_taxes if isinstance(item, Mapping))
+    return _optional_int(invoice.get("tax"))
+
+
+def _lines(invoice: StripeMapping) -> tuple[tuple[str, int, int], ...]:
+    lines = invoice.get("lines") or {}
+    result = []
+    for line in lines.get("data") or []:
+        if not isinstance(line, Mapping):
+            continue
+        plan = line.get("plan")
+        plan = plan if isinstance(plan, Mapping) else {}
+        description = _text(line.get("description")) or _text(plan.get("name")) or "Line item"
+        quantity = _optional_int(line.get("quantity"))
+        result.append((description, 1 if quantity is None else quantity, _int(line.get("amount"))))
+    return tuple(result)
+
+
+def read_invoice(invoice: StripeMapping) -> InvoiceSnapshot:
+    """The fields we keep, read defensively from any API version's invoice."""
+    amount_due = _int(invoice.get("amount_due"))
+    amount_paid = _int(invoice.get("amount_paid"))
+    transitions = invoice.get("status_transitions") or {}
+    return InvoiceSnapshot(
+        invoice_id=str(invoice["id"]),
+        customer_id=object_id(invoice.get("customer")),
+        subscription_id=_subscription_id(invoice),
+        number=_text(invoice.get("number")),
+        status=str(invoice.get("status") or "draft"),
+        amount_due=amount_due,
+        amount_paid=amount_paid,
+        amount_remaining=_int(invoice.get("amount_remaining"), max(amount_due - amount_paid, 0)),
+        subtotal=_int(invoice.get("subtotal")),
+        tax=_tax(invoice),
+        total=_int(invoice.get("total")),
+        currency=str(invoice.get("currency") or "usd").lower(),
+        description=_text(invoice.get("description")),
+        customer_name=_text(invoice.get("customer_name")),
+        customer_email=_text(invoice.get("customer_email")),
+        lines=_lines(invoice),
+        created=_int(invoice.get("created")),
+        period_start=_optional_int(invoice.get("period_start")),
+        period_end=_optional_int(invoice.get("period_end")),
+        due_date=_optional_int(invoice.get("due_date")),
+        paid_at=_optional_int(transitions.get("paid_at")),
+        attempt_count=_int(invoice.get("attempt_count")),
+        attempted=bool(invoice.get("attempted")),
+        next_payment_attempt=_optional_int(invoice.get("next_payment_attempt")),
+    )
+
+
+def payment_status(snapshot: InvoiceSnapshot, attempt: PaymentAttempt) -> str:
+    """API.md's payment_status: paid|failed|pending|action_required|void|uncollectible."""
+    if snapshot.status in ("paid", "void"):
+        return snapshot.status
+    if snapshot.status in OUTSTANDING_STATUSES:
+        if attempt.requires_action and snapshot.status == "open":
+            return "action_required"
+        if snapshot.payment_was_attempted:
+            return "failed"
+        return "pending" if snapshot.status == "open" else "uncollectible"
+    return "pending"  # draft
+
+
+# ---------------------------------------------------------------- the last payment attempt
+
+
+def _latest_payment_intent(invoice: StripeMapping, reads: StripeReads) -> StripeMapping | None:
+    if "payment_intent" in invoice:  # older API versions (and localstripe)
+        intent = invoice.get("payment_intent")
+        if isinstance(intent, Mapping):
+            return intent
+        return reads.retrieve_payment_intent(intent) if isinstance(intent, str) and intent else None
+    payments = (invoice.get("payments") or {}).get("data")
+    if isinstance(payments, list) and payments:
+        newest = max(payments, key=lambda payment: _int(payment.get("created")))
+        intent = (newest.get("payment") or {}).get("payment_intent")
+        if isinstance(intent, Mapping):
+            return intent
+        if isinstance(intent, str) and intent:
+            return reads.retrieve_payment_intent(intent)
+        return None
+    return reads.latest_invoice_payment_intent(str(invoice["id"]))
+
+
+def last_payment_attempt(
+    invoice: StripeMapping, reads: StripeReads, event_type: str | None
+) -> PaymentAttempt:
+    """Whether the customer must authenticate, and the bank's message of the last failure."""
+    told_action_required = event_type == ACTION_REQUIRED_EVENT
+    charge = invoice.get("charge")
+    if isinstance(charge, Mapping) and _text(charge.get("failure_message")):
+        return PaymentAttempt(told_action_required, _text(charge.get("failure_message")))
+    intent = _latest_payment_intent(invoice, reads)
+    if intent is None:
+        return PaymentAttempt(told_action_required, None)
+    error = intent.get("last_payment_error") or {}
+    return PaymentAttempt(
+        requires_action=told_action_required or intent.get("status") == "requires_action",
+        failure_message=_text(error.get("message")) if isinstance(error, Mapping) else None,
+    )
+
+
+# ---------------------------------------------------------------- the conditional write
+
+
+def newer_than_stored(snapshot: InvoiceSnapshot, event_created: int) -> Condition:
+    rank = STATUS_RANK.get(snapshot.status, 0)
+    lower = [status for status, value in STATUS_RANK.items() if value < rank]
+    same_status_newer = (InvoiceModel.status == snapshot.status) & (
+        (InvoiceModel.last_event_created < event_created)
+        | (
+            (InvoiceModel.last_event_created == event_created)
+            & (InvoiceModel.attempt_count < snapshot.attempt_count)
+        )
+    )
+    condition: Condition = InvoiceModel.invoice_key.does_not_exist() | same_status_newer
+    if lower:
+        condition = condition | InvoiceModel.status.is_in(*lower)
+    return condition
+
+
+def _set_or_remove(attribute: Any, value: Any) -> Any:
+    return attribute.remove() if value is None else attribute.set(value)
+
+
+def _update_actions(
+    snapshot: InvoiceSnapshot,
+    status_for_payment: str,
+    attempt: PaymentAttempt,
+    event_created: int,
+    event_id: str | None,
+) -> list[Any]:
+    model = InvoiceModel
+    actions = [
+        model.invoice_id.set(snapshot.invoice_id),
+        model.status.set(snapshot.status),
+        model.payment_status.set(status_for_payment),
+        model.amount_due.set(snapshot.amount_due),
+        model.amount_paid.set(snapshot.amount_paid),
+        model.amount_remaining.set(snapshot.amount_remaining),
+        model.subtotal.set(snapshot.subtotal),
+        model.total.set(snapshot.total),
+        model.currency.set(snapshot.currency),
+        model.attempt_count.set(snapshot.attempt_count),
+        model.requires_action.set(status_for_payment == "action_required"),
+        model.lines.set(
+            [InvoiceLine(description=d, quantity=q, amount=a) for d, q, a in snapshot.lines]
+        ),
+        model.created.set(datetime.fromtimestamp(snapshot.created, UTC)),
+        model.last_event_created.set(event_created),
+        model.updated_at.set(utc_now()),
+        _set_or_remove(model.last_event_id, event_id),
+        _set_or_remove(model.stripe_customer_id, snapshot.customer_id),
+        _set_or_remove(model.subscription_id, snapshot.subscription_id),
+        _set_or_remove(model.number, snapshot.number),
+        _set_or_remove(model.tax, snapshot.tax),
+        _set_or_remove(model.description, snapshot.description),
+        _set_or_remove(model.customer_name, snapshot.customer_name),
+        _set_or_remove(model.customer_email, snapshot.customer_email),
+        _set_or_remove(model.period_start, from_epoch(snapshot.period_start)),
+        _set_or_remove(model.period_end, from_epoch(snapshot.period_end)),
+        _set_or_remove(model.due_date, from_epoch(snapshot.due_date)),
+        _set_or_remove(model.paid_at, from_epoch(snapshot.paid_at)),
+        _set_or_remove(model.next_payment_attempt, from_epoch(snapshot.next_payment_attempt)),
+    ]
+    if attempt.failure_message is not None and status_for_payment == "failed":
+        actions.append(model.failure_message.set(attempt.failure_message))
+    elif status_for_payment != "failed":
+        actions.append(model.failure_message.remove())
+    # Failed but the message is unknown: keep the one we have rather than erase it.
+    return actions
+
+
+def _queue_render_if_needed(settings: Settings, invoice: InvoiceModel) -> bool:
+    """Queues the PDF when the invoice is final enough to show and its PDF (if any) was
+    rendered for another payment status (finalized, paid, failed, voided...)."""
+    if invoice.status == "draft" or invoice.pdf_rendered_for == invoice.payment_status:
+        return False
+    if not settings.render_queue_url:
+        logger.warning("no render queue configured; PDF not queued")
+        return False
+    send_message(
+        settings,
+        settings.render_queue_url,
+        {"account_id": invoice.account_id, "invoice_id": invoice.invoice_id},
+    )
+    return True
+
+
+def apply_invoice(
+    stripe_invoice: Any,
+    *,
+    event_created: int,
+    event_id: str | None,
+    event_type: str | None,
+    settings: Settings,
+    reads: StripeReads,
+) -> SyncResult:
+    invoice = as_mapping(stripe_invoice)
+    snapshot = read_invoice(invoice)
+    account_id = account_id_for_customer(snapshot.customer_id)
+    if account_id is None:
+        return SyncResult("unknown_customer")
+    attempt = PaymentAttempt(requires_action=event_type == ACTION_REQUIRED_EVENT)
+    if snapshot.status in OUTSTANDING_STATUSES and snapshot.payment_was_attempted:
+        attempt = last_payment_attempt(invoice, reads, event_type)
+    status_for_payment = payment_status(snapshot, attempt)
+    model = InvoiceModel(account_id, snapshot.invoice_key)
+    actions = _update_actions(snapshot, status_for_payment, attempt, event_created, event_id)
+    try:
+        model.update(actions=actions, condition=newer_than_stored(snapshot, event_created))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return SyncResult("stale", account_id)
+        raise
+    queued = _queue_render_if_needed(settings, model)
+    return SyncResult("applied", account_id, model, queued)
+
+
+def sync_invoice(
+    stripe_invoice: Any,
+    event_created: int,
+    event_id: str | None = None,
+    *,
+    event_type: str | None = None,
+    settings: Settings | None = None,
+    reads: StripeReads | None = None,
+) -> InvoiceModel | None:
+    """Brings our copy of one invoice up to `stripe_invoice` (a stripe.Invoice or a dict).
+
+    For callers outside the webhook (e.g. after paying an invoice): pass the invoice Stripe
+    returned and `event_created=int(time.time())`. Returns the stored invoice, or None when
+    the customer is not one of ours or a newer state is already stored."""
+    if settings is None or reads is None:
+        from shared.runtime import bootstrap
+        from shared.stripe_gateway import gateway_for
+        from shared.stripe_reads import GatewayReads
+
+        settings = settings or bootstrap()
+        reads = reads or GatewayReads(gateway_for(settings))
+    result = apply_invoice(
+        stripe_invoice,
+        event_created=event_created,
+        event_id=event_id,
+        event_type=event_type,
+        settings=settings,
+        reads=reads,
+    )
+    return result.invoice
+
+
+def delete_draft_invoice(stripe_invoice: Any) -> SyncOutcome:
+    """invoice.deleted (only drafts can be deleted): drop our copy if it is still a draft."""
+    snapshot = read_invoice(as_mapping(stripe_invoice))
+    account_id = account_id_for_customer(snapshot.customer_id)
+    if account_id is None:
+        return "unknown_customer"
+    try:
+        InvoiceModel(account_id, snapshot.invoice_key).delete(
+            condition=InvoiceModel.invoice_key.does_not_exist() | (InvoiceModel.status == "draft")
+        )
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return "stale"
+        raise
+    return "applied"

@@ -1,0 +1,89 @@
+"""The few Stripe reads the read-model sync needs, as plain mappings.
+
+Webhook payloads can be stale snapshots, and current API versions no longer put the payment
+attempt on the invoice; these reads fetch the current object when a payload is not enough.
+Domain code depends on the `StripeReads` protocol so tests can pass a fake; production uses
+`GatewayReads`, a thin adapter over the Stripe gateway (stripe objects -> dicts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from shared.errors import NotFound
+from shared.stripe_gateway import StripeGateway
+
+StripeMapping = Mapping[str, Any]
+
+
+class StripeReads(Protocol):
+    def retrieve_invoice(self, invoice_id: str) -> StripeMapping: ...
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> StripeMapping: ...
+
+    def latest_invoice_payment_intent(self, invoice_id: str) -> StripeMapping | None:
+        """The PaymentIntent of the invoice's newest payment (current API shape), if any."""
+        ...
+
+    def retrieve_customer(self, customer_id: str) -> StripeMapping: ...
+
+    def retrieve_payment_method(self, payment_method_id: str) -> StripeMapping: ...
+
+
+def as_mapping(value: Any) -> StripeMapping:
+    """A Stripe object (stripe-python's StripeObject is not a dict) or a dict, as a mapping."""
+    if value is None:
+        return {}
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        converted: dict[str, Any] = to_dict()
+        return converted
+    if isinstance(value, Mapping):
+        return value
+    raise TypeError(f"not a Stripe object: {type(value).__name__}")
+
+
+def object_id(value: Any) -> str | None:
+    """An expandable field is either an id or the expanded object; this is its id."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, Mapping):
+        found = value.get("id")
+        return str(found) if found else None
+    return None
+
+
+class GatewayReads:
+    def __init__(self, gateway: StripeGateway) -> None:
+        self.gateway = gateway
+
+    def retrieve_invoice(self, invoice_id: str) -> StripeMapping:
+        return as_mapping(self.gateway.retrieve_invoice(invoice_id))
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> StripeMapping:
+        return as_mapping(self.gateway.retrieve_payment_intent(payment_intent_id))
+
+    def latest_invoice_payment_intent(self, invoice_id: str) -> StripeMapping | None:
+        try:
+            payments = self.gateway.list_invoice_payments(invoice_id)
+        except NotFound:
+            # Stripe fakes with an older API (localstripe) have no invoice payments endpoint.
+            return None
+        newest: StripeMapping | None = None
+        for payment in map(as_mapping, payments):
+            if newest is None or int(payment.get("created") or 0) > int(newest.get("created") or 0):
+                newest = payment
+        if newest is None:
+            return None
+        intent = (newest.get("payment") or {}).get("payment_intent")
+        if isinstance(intent, Mapping):
+            return intent
+        if isinstance(intent, str) and intent:
+            return self.retrieve_payment_intent(intent)
+        return None
+
+    def retrieve_customer(self, customer_id: str) -> StripeMapping:
+        return as_mapping(self.gateway.retrieve_customer(customer_id))
+
+    def retrieve_payment_method(self, payment_method_id: str) -> StripeMapping:
+        return as_mapping(self.gateway.retrieve_payment_method(payment_method_id))
