@@ -27,11 +27,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from local.cfn import load_template, resources_of_type
+from local.cfn import ROOT, load_template, resources_of_type
 from local.resources import LocalResources, aws_client
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
+OPENAPI_PATH = "/v1/openapi.json"
+OPENAPI_DOCUMENT = ROOT / "docs" / "openapi.json"
 JWT_ISSUER = "https://auth.local.test"
 JWT_AUDIENCE = "account-billing-local"
 TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
@@ -306,6 +308,9 @@ class Gateway:
         for key, value in request.headers.items():
             lowered = key.lower()
             headers[lowered] = f"{headers[lowered]},{value}" if lowered in headers else value
+        if request.command == "GET" and split.path == OPENAPI_PATH:
+            self._send_openapi(request)
+            return
         matched = self.match(request.command, split.path)
         if matched is None:
             self._send_json(request, 404, "not_found", "No such route.")
@@ -334,6 +339,16 @@ class Gateway:
             self._send_json(request, 500, "internal_error", "Internal Server Error")
             return
         self._send_result(request, result)
+
+    @staticmethod
+    def _send_openapi(request: BaseHTTPRequestHandler) -> None:
+        """The checked-in document (tests keep it equal to what the code generates)."""
+        payload = OPENAPI_DOCUMENT.read_bytes()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
 
     @staticmethod
     def _send_json(request: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:

@@ -35,7 +35,7 @@ def _security_headers(stripe_js_url: str) -> dict[str, str]:
     }
 
 
-@app.get("/")
+@app.get("/", include_in_schema=False)
 def page() -> Response[str]:
     settings = bootstrap()
     stage = app.current_event.request_context.stage
@@ -50,7 +50,7 @@ def page() -> Response[str]:
     )
 
 
-@app.get("/assets/<asset>")
+@app.get("/assets/<asset>", include_in_schema=False)
 def asset(asset: str) -> Response[str]:
     if asset not in ASSETS:
         return error_response(404, "not_found", "No such asset.")
