@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements-dev.txt shared/requirements.txt $(wildcard functions/*/requirements.txt)
+REQUIREMENTS := requirements-dev.txt shared/requirements.txt $(wildcard functions/*/requirements.txt) bench/fastapi_invoices/requirements.txt
 
 .PHONY: dev test lint typecheck template build pytest bench clean system-deps
 export SAM_CLI_TELEMETRY := 0

@@ -50,6 +50,21 @@ class BenchContext:
         return {**os.environ, **self.stack.environment}
 
 
+class BenchLambdaContext:
+    """The Lambda context attributes Powertools reads."""
+
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
 def median_seconds(action: Callable[[], Any], repeats: int, warmup: int = 2) -> float:
     for _ in range(warmup):
         action()
@@ -113,7 +128,7 @@ def function_site(module: str) -> Path:
 def fresh_process_seconds(
     script: str, env: dict[str, str], repeats: int, site: Path | None = None
 ) -> float:
-    """Median wall time of a fresh interpreter running `script` (which prints its own timing
+    """Best wall time of a fresh interpreter running `script` (which prints its own timing
     of the measured part as JSON {"seconds": ...}), so interpreter start-up is excluded.
 
     With `site`, the interpreter sees only that folder and this repository (`-S`: no
@@ -128,7 +143,9 @@ def fresh_process_seconds(
             command, env=env, cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
         samples.append(float(json.loads(output.strip().splitlines()[-1])["seconds"]))
-    return statistics.median(samples)
+    # The fastest run is the one least disturbed by whatever else the machine was doing
+    # (these machines are shared); the work itself is the same every run (as timeit does).
+    return min(samples)
 
 
 COLD_START_SCRIPT = """

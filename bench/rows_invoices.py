@@ -3,26 +3,30 @@ a Query on the caller's partition, not a Scan); (b) cold starts of the listing a
 functions against the floor; (c) rendering cost and size of the PDF.
 
 About (a) on the local stack: moto answers every Query by sorting *all* items of the table, so a
-Query's cost there grows with the table although DynamoDB's does not. The raw ratio is reported,
-and the ratio the target applies to removes exactly moto's own growth, measured with a bare
-Query of the same partition (same limit) under the same two conditions. A Scan-based listing
-would still blow that ratio up: it would read the 20,000 items page by page."""
+Query's cost there grows with the table although DynamoDB's does not. The raw ratio is reported
+for information; the row with the target gives moto's in-process server DynamoDB's partition
+lookup for table Queries (`partition_lookup`), so it measures our code and not the emulator.
+A Scan-based listing would still read all 20,000 items, page by page, and fail that row.
+The cold starts are measured before the load, and the 20,000 invoices are deleted afterwards,
+so neither they nor the benchmarks that run after this one pay for moto's sorting."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import requests
 
 from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds, median_seconds
 from local.cfn import ROOT
-from shared.config import Settings
 from shared.invoice_documents import render_and_store
-from shared.models import ACTIVE, AccountModel
+from shared.models import ACTIVE, AccountModel, InvoiceModel
 from shared.runtime import bootstrap
 from tests.invoice_factory import build_invoice, save_invoices
 
@@ -66,34 +70,84 @@ def _list_latency(ctx: BenchContext, token: str) -> float:
     def list_first_page() -> None:
         session.get(url, params={"limit": 20}, headers=headers, timeout=30).raise_for_status()
 
-    return median_seconds(list_first_page, repeats=ctx.repeats * 2, warmup=3)
+    return median_seconds(list_first_page, repeats=ctx.repeats, warmup=2)
 
 
-def _bare_query_seconds(ctx: BenchContext, settings: Settings) -> float:
-    """moto's own cost of one Query of the agent's partition, without any of our code."""
-    client = boto3.client(
-        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-    )
+@contextmanager
+def partition_lookup() -> Iterator[None]:
+    """While active, moto (running in this process) answers a table Query from the queried
+    partition only, as DynamoDB does, instead of sorting every item of the table."""
+    from moto.dynamodb.models.table import Table
 
-    def query() -> None:
-        client.query(
-            TableName=settings.invoices_table,
-            KeyConditionExpression="account_id = :account",
-            ExpressionAttributeValues={":account": {"S": BENCH_AGENT}},
-            ScanIndexForward=False,
-            Limit=21,
-        )
+    original_query = Table.query
+    original_all_items = Table.all_items
+    signature = inspect.signature(original_query)
+    current = threading.local()
 
-    return median_seconds(query, repeats=ctx.repeats * 2, warmup=3)
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        by_partition = arguments.get("index_name") is None and bool(self.range_key_attr)
+        current.partition = arguments["hash_key"] if by_partition else None
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            current.partition = None
+
+    def all_items(self: Table) -> Any:
+        partition = getattr(current, "partition", None)
+        if partition is None:
+            return original_all_items(self)
+        return sorted(self.items.get(partition, {}).values(), key=lambda item: item.range_key)
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
 
 
-def _load_other_accounts() -> float:
-    started = time.perf_counter()
-    save_invoices(
+def _other_invoices() -> list[InvoiceModel]:
+    return [
         build_invoice(f"bench-other-{n % OTHER_ACCOUNTS:05d}", created=START + timedelta(hours=n))
         for n in range(OTHER_INVOICES)
-    )
-    return time.perf_counter() - started
+    ]
+
+
+def _table_size_rows(ctx: BenchContext, token: str) -> list[BenchRow]:
+    others = _other_invoices()
+    raw_alone = _list_latency(ctx, token)
+    with partition_lookup():
+        alone = _list_latency(ctx, token)
+    started = time.perf_counter()
+    save_invoices(others)
+    load_seconds = time.perf_counter() - started
+    try:
+        raw_crowded = _list_latency(ctx, token)
+        with partition_lookup():
+            crowded = _list_latency(ctx, token)
+    finally:
+        with InvoiceModel.batch_write() as batch:
+            for invoice in others:
+                batch.delete(invoice)
+    return [
+        BenchRow(
+            "list invoices, 20,000 other invoices / none (moto as is: Query sorts the table)",
+            raw_crowded / raw_alone,
+            "x",
+            None,
+            f"p50 {raw_crowded * 1000:.0f} ms vs {raw_alone * 1000:.0f} ms",
+        ),
+        BenchRow(
+            "list invoices, 20,000 other invoices / none (moto with partition lookup)",
+            crowded / alone,
+            "x",
+            1.2,
+            f"p50 {crowded * 1000:.0f} ms vs {alone * 1000:.0f} ms; "
+            f"20,000 loaded in {load_seconds:.0f} s",
+        ),
+    ]
 
 
 def _render_rows(ctx: BenchContext) -> list[BenchRow]:
@@ -133,14 +187,8 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         for n in range(OWN_INVOICES)
     ]
     save_invoices(own)
-    token = ctx.stack.token(BENCH_AGENT)
-
-    alone = _list_latency(ctx, token)
-    bare_alone = _bare_query_seconds(ctx, settings)
-    load_seconds = _load_other_accounts()
-    crowded = _list_latency(ctx, token)
-    bare_crowded = _bare_query_seconds(ctx, settings)
-    moto_growth = max(0.0, bare_crowded - bare_alone)
+    newest = own[-1]
+    render_and_store(settings, newest)  # the usual download: the PDF is already current
 
     env = ctx.env()
     repeats = max(5, ctx.repeats // 2)
@@ -148,8 +196,6 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
     listing = cold_start_seconds(
         "functions.invoice_listing.app", _event("invoice_listing/list.json"), env, repeats
     )
-    newest = own[-1]
-    render_and_store(settings, newest)  # the usual download: the PDF is already current
     download = cold_start_seconds(
         "functions.invoice_download.app",
         _event("invoice_download/download.json", newest.invoice_id),
@@ -157,22 +203,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         repeats,
     )
     return [
-        BenchRow(
-            "list invoices with 20,000 other invoices / with none (raw, on moto)",
-            crowded / alone,
-            "x",
-            None,
-            f"p50 {crowded * 1000:.0f} ms vs {alone * 1000:.0f} ms; 20,000 loaded in "
-            f"{load_seconds:.0f} s",
-        ),
-        BenchRow(
-            "list invoices with 20,000 other invoices / with none (less moto's Query growth)",
-            (crowded - moto_growth) / alone,
-            "x",
-            1.2,
-            f"a bare Query of the partition on moto: {bare_crowded * 1000:.0f} ms vs "
-            f"{bare_alone * 1000:.0f} ms",
-        ),
+        *_table_size_rows(ctx, ctx.stack.token(BENCH_AGENT)),
         BenchRow(
             "cold start invoice_listing (GET /v1/billing/invoices) / floor",
             listing / floor,
