@@ -296,7 +296,11 @@ class Gateway:
             def _handle(self) -> None:
                 gateway.handle(self)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+            def __getattr__(self, name: str) -> Any:
+                # Every method reaches the router (an unknown one is a 404, as on AWS).
+                if name.startswith("do_"):
+                    return self._handle
+                raise AttributeError(name)
 
         return RequestHandler
 
