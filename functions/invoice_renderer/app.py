@@ -1,0 +1,41 @@
+"""SQS consumer of the render queue: each message `{"account_id", "invoice_id"}` renders that
+invoice's PDF into the private bucket. A message that fails is reported alone (partial batch
+failure) and retried by SQS, then dead-lettered; the rest of the batch is not redone."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.invoice_documents import RenderRequest, handle_render_request
+from shared.observability import logger, metrics, tracer
+from shared.runtime import bootstrap
+
+# An all-failed batch is reported item by item too, rather than raised as one error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def render_record(record: SQSRecord) -> None:
+    request = RenderRequest.model_validate_json(record.body)
+    logger.append_keys(invoice_id=request.invoice_id)
+    try:
+        handle_render_request(bootstrap(), request)
+    finally:
+        logger.remove_keys(["invoice_id"])
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    bootstrap()
+    return dict(
+        process_partial_response(
+            event=event, record_handler=render_record, processor=processor, context=context
+        )
+    )

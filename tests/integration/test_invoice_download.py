@@ -1,0 +1,154 @@
+"""GET /v1/billing/invoices/{id}/download: render when needed, then a short presigned link."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from pypdf import PdfReader
+
+from shared.models import InvoiceModel
+from shared.runtime import bootstrap
+from shared.storage import s3_client
+from tests.invoice_factory import save_invoice
+
+
+@pytest.fixture(autouse=True)
+def data_layer(stack):
+    bootstrap()
+
+
+def stored_object(key: str) -> Any:
+    settings = bootstrap()
+    return s3_client(settings).get_object(Bucket=settings.invoice_bucket, Key=key)
+
+
+def reload(invoice: InvoiceModel) -> InvoiceModel:
+    return InvoiceModel.get(invoice.account_id, invoice.invoice_key, consistent_read=True)
+
+
+def pdf_text(document: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+
+
+def test_download_renders_the_pdf_and_the_link_serves_the_stored_bytes(new_agent):
+    account_id, agent = new_agent(name="Zoë Ångström-Łukasz")
+    invoice = save_invoice(
+        account_id,
+        payment_status="paid",
+        number="A1B2-0003",
+        customer_name="Zoë Ångström-Łukasz",
+    )
+    requested_at = datetime.now(UTC)
+
+    response = agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"url", "expires_at", "filename"}
+    assert body["filename"] == "invoice-A1B2-0003.pdf"
+    expires_at = datetime.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert expires_at <= requested_at + timedelta(minutes=5, seconds=1)
+    query = parse_qs(urlsplit(body["url"]).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert int(query["X-Amz-Expires"][0]) <= 300
+
+    saved = reload(invoice)
+    assert saved.pdf_key
+    assert saved.pdf_rendered_for == "paid"
+    assert invoice.invoice_id in saved.pdf_key
+    assert saved.pdf_key != f"invoices/{account_id}/{invoice.invoice_id}.pdf"  # not guessable
+    stored = stored_object(saved.pdf_key)
+    assert stored["ServerSideEncryption"] == "AES256"
+    stored_bytes = stored["Body"].read()
+
+    downloaded = requests.get(body["url"], timeout=10)
+
+    assert downloaded.status_code == 200
+    assert downloaded.content == stored_bytes
+    assert downloaded.headers["Content-Type"] == "application/pdf"
+    assert downloaded.headers["Content-Disposition"] == (
+        'attachment; filename="invoice-A1B2-0003.pdf"'
+    )
+    text = pdf_text(downloaded.content)
+    assert "A1B2-0003" in text
+    assert "PAID" in text
+    assert "Zoë Ångström-Łukasz" in text
+
+
+def test_a_current_pdf_is_not_rendered_again(new_agent):
+    account_id, agent = new_agent()
+    invoice = save_invoice(account_id, payment_status="failed")
+    agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+    first_key = reload(invoice).pdf_key
+
+    response = agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+
+    assert response.status_code == 200
+    assert reload(invoice).pdf_key == first_key
+    assert urlsplit(response.json()["url"]).path.endswith(str(first_key))
+
+
+def test_a_stale_pdf_is_rendered_again_for_the_new_status(new_agent):
+    account_id, agent = new_agent()
+    invoice = save_invoice(account_id, payment_status="failed", amount=29900)
+    agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+    failed_pdf = reload(invoice)
+    assert failed_pdf.pdf_rendered_for == "failed"
+    # The invoice gets paid (as the webhook would record it); the stored PDF says PAYMENT FAILED.
+    failed_pdf.update(
+        actions=[
+            InvoiceModel.status.set("paid"),
+            InvoiceModel.payment_status.set("paid"),
+            InvoiceModel.amount_paid.set(29900),
+            InvoiceModel.amount_remaining.set(0),
+            InvoiceModel.failure_message.remove(),
+        ]
+    )
+
+    response = agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+
+    assert response.status_code == 200
+    paid_pdf = reload(invoice)
+    assert paid_pdf.pdf_rendered_for == "paid"
+    assert paid_pdf.pdf_key != failed_pdf.pdf_key
+    text = pdf_text(requests.get(response.json()["url"], timeout=10).content)
+    assert "PAID" in text
+    assert "PAYMENT FAILED" not in text
+    old_text = pdf_text(stored_object(str(failed_pdf.pdf_key))["Body"].read())
+    assert "PAYMENT FAILED" in old_text
+
+
+def test_zero_decimal_invoice_downloads_with_yen_amounts(new_agent):
+    account_id, agent = new_agent()
+    invoice = save_invoice(account_id, currency="jpy", amount=29900, payment_status="pending")
+
+    url = agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download").json()["url"]
+
+    text = pdf_text(requests.get(url, timeout=10).content)
+    assert "¥29,900" in text
+    assert "PAYMENT DUE" in text
+
+
+def test_a_draft_invoice_is_not_finalized(new_agent):
+    account_id, agent = new_agent()
+    draft = save_invoice(account_id, payment_status="pending", status="draft")
+
+    response = agent.get(f"/v1/billing/invoices/{draft.invoice_id}/download")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invoice_not_finalized"
+    assert reload(draft).pdf_key is None
+
+
+def test_unknown_invoice_download_is_404(new_agent):
+    _, agent = new_agent()
+
+    response = agent.get("/v1/billing/invoices/in_nothing/download")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
