@@ -1,5 +1,6 @@
 """Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue."""
 
+from functools import partial
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -9,8 +10,21 @@ from shared.api import create_app, http_handler
 from shared.auth import require_support
 from shared.errors import Conflict
 from shared.leads import LeadPage, LeadUpsert, agent_leads, upsert_leads
+from shared.queues import send_message
 from shared.runtime import bootstrap
 from shared.stripe_gateway import gateway_for
+from shared.tickets import (
+    Approval,
+    Rejection,
+    TicketList,
+    TicketStatus,
+    TicketView,
+    approve_ticket,
+    find_ticket,
+    reject_ticket,
+    support_queue,
+    ticket_view,
+)
 
 app = create_app()
 
@@ -41,6 +55,42 @@ def list_agent_leads(
 ) -> LeadPage:
     require_support(app.current_event)
     return agent_leads(account_id, limit=limit, cursor=cursor, key=bootstrap().cursor_signing_key())
+
+
+@app.get("/v1/support/tickets")
+def list_tickets(
+    status: TicketStatus = "open",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> TicketList:
+    require_support(app.current_event)
+    return support_queue(status, limit=limit, cursor=cursor, key=bootstrap().cursor_signing_key())
+
+
+@app.get("/v1/support/tickets/<ticket_id>")
+def get_ticket(ticket_id: str) -> TicketView:
+    require_support(app.current_event)
+    return ticket_view(find_ticket(ticket_id))
+
+
+@app.post("/v1/support/tickets/<ticket_id>/approve")
+def approve(ticket_id: str, approval: Approval) -> tuple[TicketView, int]:
+    principal = require_support(app.current_event)
+    settings = bootstrap()
+    ticket = approve_ticket(
+        ticket_id,
+        approval,
+        principal,
+        stripe=gateway_for(settings),
+        enqueue=partial(send_message, settings, settings.reassignment_queue_url),
+    )
+    return ticket_view(ticket), 202
+
+
+@app.post("/v1/support/tickets/<ticket_id>/reject")
+def reject(ticket_id: str, rejection: Rejection) -> TicketView:
+    principal = require_support(app.current_event)
+    return ticket_view(reject_ticket(ticket_id, rejection, principal))
 
 
 lambda_handler = http_handler(app)
