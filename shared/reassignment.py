@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,7 +29,6 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from shared.config import Settings
 from shared.leads import ASSIGNED, UNASSIGNED
 from shared.models import (
     ACTIVE,
@@ -39,6 +37,7 @@ from shared.models import (
     LeadModel,
     TerritoryAgentModel,
     TicketModel,
+    shared_connection,
 )
 from shared.observability import logger
 from shared.tickets import COMPLETED, PROCESSING
@@ -111,16 +110,8 @@ class ReassignmentResult:
             self.already_moved += 1
 
 
-@cache
-def write_connection(settings: Settings) -> Connection:
-    """One PynamoDB connection (one botocore client) for the job's writes, on the models'
-    endpoint. shared.models.transaction() opens a new client per transaction, which is fine for a
-    request but costs more than the write itself when moving thousands of leads."""
-    return Connection(region=settings.aws_region, host=settings.aws_endpoint_url)
-
-
-def default_deps(settings: Settings, **overrides: Any) -> ReassignmentDeps:
-    return ReassignmentDeps(connection=write_connection(settings), **overrides)
+def default_deps(**overrides: Any) -> ReassignmentDeps:
+    return ReassignmentDeps(connection=shared_connection(), **overrides)
 
 
 class CandidatePool:
@@ -362,7 +353,6 @@ class JobOutcome:
 
 def run_job_message(
     body: str,
-    settings: Settings,
     *,
     has_time: Callable[[], bool],
     enqueue: Callable[[dict[str, str]], None],
@@ -370,7 +360,7 @@ def run_job_message(
     """What the queue consumer does with one message: run the job and, if it ran out of time,
     queue the same job again to continue where the index says it stopped."""
     job = ReassignmentJob.model_validate_json(body)
-    result = reassign_leads(job, default_deps(settings, has_time=has_time))
+    result = reassign_leads(job, default_deps(has_time=has_time))
     outcome = JobOutcome(job=job, result=result)
     if result.paused:
         enqueue(job.model_dump())

@@ -38,7 +38,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         send_message(settings, settings.reassignment_queue_url, job)
 
     def reassign(record: SQSRecord) -> None:
-        outcome = run_job_message(record.body, settings, has_time=has_time, enqueue=enqueue)
+        outcome = run_job_message(record.body, has_time=has_time, enqueue=enqueue)
         result = outcome.result
         metrics.add_metric(name="LeadsReassigned", unit=MetricUnit.Count, value=result.reassigned)
         metrics.add_metric(name="LeadsUnassigned", unit=MetricUnit.Count, value=result.unassigned)

@@ -82,7 +82,7 @@ def page(browser, tmp_path) -> Iterator[Any]:
         ),
     )
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems  # type: ignore[attr-defined]
+    page.problems = problems
     yield page
     context.close()
 
@@ -169,7 +169,7 @@ def test_agent_updates_card_pays_downloads_and_cancels(stack, demo, page):
     shot(page, "07-phone")
     # The only console error is the browser noting Stripe's own 402 for the refused card.
     stripe_refusal = f"(Payment Required) @ {stack.stripe_url}/v1/setup_intents/"
-    unexpected = [p for p in page.problems if stripe_refusal not in p]  # type: ignore[attr-defined]
+    unexpected = [p for p in page.problems if stripe_refusal not in p]
     assert unexpected == []
 
 
@@ -177,7 +177,7 @@ def test_page_without_token_asks_to_sign_in(stack, page):
     page.goto(f"{stack.api_url}/")
     page.get_by_label("Access token").wait_for()
     assert page.locator("#billing").is_hidden()
-    assert page.problems == []  # type: ignore[attr-defined]
+    assert page.problems == []
 
 
 def test_page_is_keyboard_usable(stack, demo, page):

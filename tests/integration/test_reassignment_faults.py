@@ -80,9 +80,7 @@ def test_a_crash_after_half_a_page_then_redelivery_loses_nothing(settings, consu
     world = world_with_departure(25)
     assert world.job is not None
     with pytest.raises(Crash):
-        reassign_leads(
-            world.job, default_deps(settings, page_size=10, after_each_lead=crash_after(5))
-        )
+        reassign_leads(world.job, default_deps(page_size=10, after_each_lead=crash_after(5)))
 
     # Then, even mid-way, every lead has exactly one holder and the counters agree
     world.assert_consistent_midway()
@@ -126,11 +124,9 @@ def test_a_duplicate_consumer_overtaking_a_running_job_moves_each_lead_once(sett
     def overtake_after_four(move: LeadMove) -> None:
         first_moves.append(move)
         if len(first_moves) == 4:
-            overtaking.append(reassign_leads(job, default_deps(settings, page_size=7)))
+            overtaking.append(reassign_leads(job, default_deps(page_size=7)))
 
-    first = reassign_leads(
-        job, default_deps(settings, page_size=10, after_each_lead=overtake_after_four)
-    )
+    first = reassign_leads(job, default_deps(page_size=10, after_each_lead=overtake_after_four))
 
     world.assert_done()
     second = overtaking[0]
@@ -152,7 +148,6 @@ def test_running_out_of_time_queues_the_rest_and_the_next_run_finishes(settings)
 
     first = run_job_message(
         world.job.model_dump_json(),
-        settings,
         has_time=lambda: next(time_checks) < 6,
         enqueue=queued.append,
     )
@@ -161,9 +156,7 @@ def test_running_out_of_time_queues_the_rest_and_the_next_run_finishes(settings)
     assert first.result.reassigned + first.result.unassigned == 6
     assert queued == [world.job.model_dump()]
     world.assert_consistent_midway()
-    second = run_job_message(
-        json.dumps(queued[0]), settings, has_time=lambda: True, enqueue=queued.append
-    )
+    second = run_job_message(json.dumps(queued[0]), has_time=lambda: True, enqueue=queued.append)
 
     assert second.result.completed
     assert not second.continued
@@ -183,7 +176,7 @@ def test_a_candidate_leaving_during_the_job_gets_no_more_leads(settings):
             for code in world.territories_of[quitter]:
                 TerritoryAgentModel(code, quitter).delete()
 
-    reassign_leads(world.job, default_deps(settings, after_each_lead=quit_after_three))
+    reassign_leads(world.job, default_deps(after_each_lead=quit_after_three))
 
     assert all(move.to_agent_id != quitter for move in moves[3:])
     world.agents[quitter] = CANCELLED

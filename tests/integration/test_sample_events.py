@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,9 @@ from local.cfn import ROOT, load_template, resources_of_type
 EVENT_FILES = sorted((ROOT / "events").rglob("*.json"))
 
 
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text())
+def _load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
 
 
 def test_every_http_route_has_a_sample_event():

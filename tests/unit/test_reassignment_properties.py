@@ -90,7 +90,7 @@ def test_every_lead_lands_with_the_least_loaded_candidate_or_the_pool(dynamodb, 
     loads_before = world.lead_counts()
 
     # When the reassignment job runs
-    result = reassign_leads(job, default_deps(dynamodb, page_size=scenario.page_size))
+    result = reassign_leads(job, default_deps(page_size=scenario.page_size))
 
     # Then every invariant holds and the placement is exactly the rule's
     holders = world.assert_done()
@@ -122,7 +122,7 @@ def test_candidates_with_equal_loads_end_within_one_lead(dynamodb, case):
     world.add_departing(["t1", "t2"], lead_territories)
     job = world.approve_departure()
 
-    reassign_leads(job, default_deps(dynamodb, page_size=page_size))
+    reassign_leads(job, default_deps(page_size=page_size))
 
     world.assert_done()
     loads = world.lead_counts()
@@ -138,7 +138,7 @@ def test_no_candidate_at_all_parks_every_lead_in_the_pool(dynamodb):
     world.add_departing(["t1"], ["t1"] * 5)
     job = world.approve_departure()
 
-    result = reassign_leads(job, default_deps(dynamodb))
+    result = reassign_leads(job, default_deps())
 
     holders = world.assert_done()
     assert set(holders.values()) == {None}
