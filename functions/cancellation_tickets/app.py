@@ -16,10 +16,10 @@ from shared.tickets import (
 app = create_app()
 
 
-@app.post("/v1/account/cancellation-tickets")
-def open_cancellation_ticket(request: NewTicket) -> tuple[TicketView, int]:
+@app.post("/v1/account/cancellation-tickets", status_code=201)
+def open_cancellation_ticket(request: NewTicket) -> TicketView:
     account = require_agent(app.current_event)
-    return ticket_view(open_ticket(account, request)), 201
+    return ticket_view(open_ticket(account, request))
 
 
 @app.get("/v1/account/cancellation-tickets")

@@ -29,8 +29,8 @@ from shared.tickets import (
 app = create_app()
 
 
-@app.post("/v1/support/accounts")
-def create_agent_account(new_account: NewAccount) -> tuple[AccountView, int]:
+@app.post("/v1/support/accounts", status_code=201)
+def create_agent_account(new_account: NewAccount) -> AccountView:
     require_support(app.current_event)
     if account_exists(new_account.account_id):
         raise Conflict(f"Account {new_account.account_id} already exists.")
@@ -38,7 +38,7 @@ def create_agent_account(new_account: NewAccount) -> tuple[AccountView, int]:
         email=new_account.email, name=new_account.name, account_id=new_account.account_id
     )
     account = create_account(new_account, customer_id)
-    return account_view(account), 201
+    return account_view(account)
 
 
 @app.post("/v1/support/leads")
@@ -73,8 +73,8 @@ def get_ticket(ticket_id: str) -> TicketView:
     return ticket_view(find_ticket(ticket_id))
 
 
-@app.post("/v1/support/tickets/<ticket_id>/approve")
-def approve(ticket_id: str, approval: Approval) -> tuple[TicketView, int]:
+@app.post("/v1/support/tickets/<ticket_id>/approve", status_code=202)
+def approve(ticket_id: str, approval: Approval) -> TicketView:
     principal = require_support(app.current_event)
     settings = bootstrap()
     ticket = approve_ticket(
@@ -84,7 +84,7 @@ def approve(ticket_id: str, approval: Approval) -> tuple[TicketView, int]:
         stripe=gateway_for(settings),
         enqueue=partial(send_message, settings, settings.reassignment_queue_url),
     )
-    return ticket_view(ticket), 202
+    return ticket_view(ticket)
 
 
 @app.post("/v1/support/tickets/<ticket_id>/reject")
