@@ -32,6 +32,7 @@ class Settings(BaseModel):
     invoice_bucket: str = "invoices"
     render_queue_url: str = ""
     reassignment_queue_url: str = ""
+    stripe_events_queue_url: str = ""
 
     # Stripe. Locally: the key itself and localstripe's address. In AWS: SSM parameter names.
     stripe_api_base: str | None = None

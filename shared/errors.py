@@ -81,3 +81,10 @@ class TicketAlreadyOpen(Conflict):
 class PaymentProviderUnavailable(DomainError):
     status_code = 502
     code = "payment_provider_unavailable"
+
+
+class ServiceUnavailable(DomainError):
+    """One of our own dependencies (e.g. a queue) did not take the work; the caller retries."""
+
+    status_code = 503
+    code = "service_unavailable"

@@ -1,14 +1,22 @@
-"""Stripe webhooks: verify, record once, apply.
+"""Stripe webhooks: verify and queue on the request path; record once and apply in the consumer.
 
+Request path (`accept_webhook`, functions/stripe_webhook), answered at once:
 1. The signature is checked over the raw body (API Gateway may hand it base64-encoded) with
-   every configured secret (rotation), Stripe's 300 s tolerance. Nothing is written before.
-2. The event id is claimed with one conditional PutItem on the WebhookEvents table: of any
-   number of concurrent or repeated deliveries exactly one wins; the others are duplicates
-   (counted on the record, answered 200). A delivery that failed may be retried by Stripe
-   (the claim of a `failed` event, or of one stuck in `processing` past its lease, is allowed).
-3. The winner applies the event to the read model (shared.invoice_sync, shared.account_sync);
+   every configured secret (rotation), Stripe's 300 s tolerance; the body must be an event.
+2. One durable write: the verified body goes to the Stripe events queue (event id and type as
+   message attributes). If the queue does not take it the answer is 503 and Stripe retries.
+   No DynamoDB, no Stripe call: only our webhook can send to that queue, so its messages are
+   verified events.
+
+Consumer (`process_event_message`, functions/stripe_events), one SQS message at a time:
+3. The event id is claimed with one conditional PutItem on the WebhookEvents table: of any
+   number of concurrent or repeated deliveries (Stripe retries, SQS redeliveries) exactly one
+   wins; the others are duplicates (counted on the record). A delivery that failed is retried
+   by SQS (the claim of a `failed` event, or of one stuck in `processing` past its lease, is
+   allowed); its message alone fails, not the rest of its batch.
+4. The winner applies the event to the read model (shared.invoice_sync, shared.account_sync);
    those writes carry their own ordering guards, so order of arrival does not matter.
-4. The record keeps the outcome (processed / duplicate / ignored / failed) for support.
+5. The record keeps the outcome (processed / duplicate / ignored / failed) for support.
 
 Unknown event types and unknown customers are acknowledged and recorded as `ignored`."""
 
@@ -24,22 +32,27 @@ from typing import Any
 
 import stripe
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PutError
 
 from shared.account_sync import account_for_customer, apply_subscription, refresh_card
 from shared.account_sync import stored_payment_method_id as stored_card_id
 from shared.config import Settings
-from shared.errors import InvalidRequest, InvalidSignature, NotFound
+from shared.errors import InvalidRequest, InvalidSignature, NotFound, ServiceUnavailable
 from shared.invoice_sync import apply_invoice, delete_draft_invoice
 from shared.models import WebhookEventModel
 from shared.observability import logger, metrics
+from shared.queues import sqs_client
 from shared.stripe_reads import StripeMapping, StripeReads, object_id
 from shared.timeutil import utc_now
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 RECORD_RETENTION = timedelta(days=90)
-# Longer than the function's timeout: a claim older than this belongs to a crashed delivery.
+# Longer than the consumer's timeout (30 s) and shorter than the queue's visibility timeout
+# (180 s): a claim older than this belongs to a crashed delivery, whose message comes back.
 PROCESSING_LEASE = timedelta(seconds=120)
+EVENT_ID_ATTRIBUTE = "event_id"
+EVENT_TYPE_ATTRIBUTE = "event_type"
 
 PROCESSING = "processing"
 PROCESSED = "processed"
@@ -154,14 +167,55 @@ def parse_event(text: str) -> StripeEvent:
     )
 
 
-def verified_event(api_event: Mapping[str, Any], secrets: list[str]) -> StripeEvent:
+def verified_body(api_event: Mapping[str, Any], secrets: list[str]) -> tuple[StripeEvent, str]:
+    """The event and its body as Stripe sent it, once the signature matches."""
     text = verify_signature(
         raw_body(api_event),
         signature_header(api_event),
         secrets,
         tolerance=SIGNATURE_TOLERANCE_SECONDS,
     )
-    return parse_event(text)
+    return parse_event(text), text
+
+
+def verified_event(api_event: Mapping[str, Any], secrets: list[str]) -> StripeEvent:
+    return verified_body(api_event, secrets)[0]
+
+
+# ---------------------------------------------------------------- the request path
+
+
+def queue_event(settings: Settings, event: StripeEvent, body: str, sqs: Any = None) -> None:
+    """Sends the verified event to its consumer; ServiceUnavailable when the queue refuses."""
+    log_fields = {"event_id": event.id, "event_type": event.type}
+    if not settings.stripe_events_queue_url:
+        logger.error("no Stripe events queue configured; event refused", extra=log_fields)
+        raise ServiceUnavailable("Stripe events cannot be accepted right now; retry later.")
+    try:
+        (sqs or sqs_client(settings)).send_message(
+            QueueUrl=settings.stripe_events_queue_url,
+            MessageBody=body,
+            MessageAttributes={
+                EVENT_ID_ATTRIBUTE: {"DataType": "String", "StringValue": event.id},
+                EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.type},
+            },
+        )
+    except (BotoCoreError, ClientError):
+        logger.exception("Stripe event not queued; Stripe will retry it", extra=log_fields)
+        raise ServiceUnavailable(
+            "Stripe events cannot be accepted right now; retry later."
+        ) from None
+
+
+def accept_webhook(
+    api_event: Mapping[str, Any], settings: Settings, sqs: Any = None
+) -> StripeEvent:
+    """The request path: verify the API Gateway event's body and queue it, nothing else.
+
+    `sqs` is an SQS client (default: the shared one for `settings`)."""
+    event, body = verified_body(api_event, settings.webhook_signing_secrets())
+    queue_event(settings, event, body, sqs)
+    return event
 
 
 # ---------------------------------------------------------------- the event record
@@ -352,7 +406,8 @@ HANDLERS: dict[str, EventHandler] = {
 
 
 def process_event(event: StripeEvent, context: WebhookContext) -> Outcome:
-    """Applies a verified event exactly once and records what happened."""
+    """Applies a verified event exactly once and records what happened; raises (after
+    recording `failed`) when it could not be applied, so the delivery is retried."""
     log_fields = {"event_id": event.id, "event_type": event.type}
     handler = HANDLERS.get(event.type)
     if handler is None:
@@ -365,7 +420,7 @@ def process_event(event: StripeEvent, context: WebhookContext) -> Outcome:
     try:
         outcome = handler(event, context)
     except Exception as error:
-        logger.exception("Stripe event failed; Stripe will retry it", extra=log_fields)
+        logger.exception("Stripe event failed; its message will be redelivered", extra=log_fields)
         _finish(event, Outcome(FAILED, type(error).__name__))
         raise
     _finish(event, outcome)
@@ -373,7 +428,6 @@ def process_event(event: StripeEvent, context: WebhookContext) -> Outcome:
     return outcome
 
 
-def receive_webhook(api_event: Mapping[str, Any], context: WebhookContext) -> Outcome:
-    """The whole webhook: verify the API Gateway event's body, then process it once."""
-    event = verified_event(api_event, context.settings.webhook_signing_secrets())
-    return process_event(event, context)
+def process_event_message(body: str, context: WebhookContext) -> Outcome:
+    """The consumer: one message of the Stripe events queue (a body `accept_webhook` verified)."""
+    return process_event(parse_event(body), context)

@@ -5,9 +5,11 @@ subscription is under `parent.subscription_details`, taxes under `total_taxes`);
 `data.object` (and `previous_attributes` for updates). `api_gateway_event` wraps a signed
 payload the way API Gateway (HTTP API, payload v2) hands it to the function.
 
-`python -m tests.stripe_events` rewrites the samples in events/stripe_webhook/. Their
-signatures are made with the local primary secret at a fixed time, so they are older than the
-300 s tolerance: `resign` gives a sample a fresh signature (tests, `sam local invoke`)."""
+`python -m tests.stripe_events` rewrites the samples in events/stripe_webhook/ and the SQS
+batch in events/stripe_events/. Their signatures are made with the local primary secret at a
+fixed time, so they are older than the 300 s tolerance: `resign` gives a sample a fresh
+signature (tests, `sam local invoke`). `sqs_record` / `sqs_event_of` build what Lambda hands
+the Stripe events consumer: the verified body the webhook queued, id and type as attributes."""
 
 from __future__ import annotations
 
@@ -18,14 +20,18 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from local.stack import DEFAULT_WEBHOOK_SECRETS
+from shared.models import WebhookEventModel
 
 PRIMARY_SECRET, ROTATED_SECRET = (s.strip() for s in DEFAULT_WEBHOOK_SECRETS.split(","))
 API_VERSION = "2026-10-28.endive"
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events" / "stripe_webhook"
+BATCH_DIR = EVENTS_DIR.parent / "stripe_events"
+STRIPE_EVENTS_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:StripeEventsQueue"
 SAMPLE_TIME = 1795910400  # 2026-11-29T00:00:00Z
 
 
@@ -475,6 +481,123 @@ def sample_events() -> dict[str, dict[str, Any]]:
     return events
 
 
+# ---------------------------------------------------------------- the Stripe events queue
+
+
+def _message_attributes(event_id: str, event_type: str) -> dict[str, Any]:
+    def string(value: str) -> dict[str, Any]:
+        return {
+            "stringValue": value,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String",
+        }
+
+    return {"event_id": string(event_id), "event_type": string(event_type)}
+
+
+def sqs_record(
+    body: str,
+    *,
+    message_id: str | None = None,
+    receive_count: int = 1,
+    sent_at: int | None = None,
+) -> dict[str, Any]:
+    """One SQS record as Lambda hands it to the consumer, for a body the webhook queued."""
+    event = json.loads(body)
+    sent_ms = (int(time.time()) if sent_at is None else sent_at) * 1000
+    message_id = message_id or str(uuid.uuid4())
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"AQEB-{message_id}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": str(sent_ms),
+            "SenderId": "AROAEXAMPLE:StripeWebhookFunction",
+            "ApproximateFirstReceiveTimestamp": str(sent_ms + 20),
+        },
+        "messageAttributes": _message_attributes(str(event["id"]), str(event["type"])),
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": STRIPE_EVENTS_QUEUE_ARN,
+        "awsRegion": "us-east-1",
+    }
+
+
+def sqs_batch(*bodies: str) -> dict[str, Any]:
+    return {"Records": [sqs_record(body) for body in bodies]}
+
+
+def sqs_event_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Lambda's SQS event for messages as `receive_message` returned them (what the event source
+    mapping does)."""
+    records = []
+    for message in messages:
+        attributes = message.get("MessageAttributes") or {}
+        record = sqs_record(message["Body"], message_id=message["MessageId"])
+        record["receiptHandle"] = message["ReceiptHandle"]
+        record["attributes"] = message.get("Attributes") or record["attributes"]
+        record["messageAttributes"] = {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in attributes.items()
+        }
+        records.append(record)
+    return {"Records": records}
+
+
+def receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message now in a queue (with attributes), deleted from it."""
+    received: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=10,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    ).get("Messages"):
+        for message in messages:
+            received.append(message)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+def eventually[T](read: Callable[[], T | None], timeout: float = 20.0) -> T:
+    """Polls `read` until it gives something: a bounded wait for the queue's consumer."""
+    deadline = time.monotonic() + timeout
+    while (value := read()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing arrived within {timeout:.0f}s")
+        time.sleep(0.1)
+    return value
+
+
+def finished_record(event_id: str) -> WebhookEventModel | None:
+    """The event's record once the consumer is done with it (any outcome but `processing`)."""
+    try:
+        record = WebhookEventModel.get(event_id)
+    except WebhookEventModel.DoesNotExist:
+        return None
+    return None if record.outcome == "processing" else record
+
+
+def sample_batch() -> dict[str, Any]:
+    """An SQS batch of the Stripe events consumer: two of the webhook samples, as queued."""
+    records = []
+    for number, event_type in enumerate(("invoice.paid", "customer.subscription.updated"), 1):
+        record = sqs_record(
+            payload_of(load_sample(event_type)),
+            message_id=f"5f1d3c2a-7b7e-4c1e-9a51-00000000000{number}",
+            sent_at=SAMPLE_TIME,
+        )
+        records.append(record)
+    return {"Records": records}
+
+
 def write_samples() -> list[Path]:
     EVENTS_DIR.mkdir(parents=True, exist_ok=True)
     written = []
@@ -484,7 +607,15 @@ def write_samples() -> list[Path]:
         path = EVENTS_DIR / f"{event_type}.json"
         path.write_text(json.dumps(api_event, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
+    written.append(write_batch_sample())
     return written
+
+
+def write_batch_sample() -> Path:
+    BATCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BATCH_DIR / "batch.json"
+    path.write_text(json.dumps(sample_batch(), indent=2, ensure_ascii=False) + "\n")
+    return path
 
 
 if __name__ == "__main__":

@@ -1,24 +1,19 @@
-"""POST /v1/webhooks/stripe: Stripe's signed events keep the billing read model current.
+"""POST /v1/webhooks/stripe: verifies Stripe's signed event and queues it, nothing more.
 
-No JWT: the Stripe signature over the raw body is the authentication (shared.webhooks)."""
-
-from functools import cache
+No JWT: the Stripe signature over the raw body is the authentication. The event is applied to
+the read model by its own consumer (functions/stripe_events), so Stripe gets its answer at
+once; a 503 (the queue did not take the event) makes Stripe deliver it again."""
 
 from shared.api import create_app, http_handler
 from shared.runtime import bootstrap
-from shared.webhooks import WebhookContext, receive_webhook
+from shared.webhooks import accept_webhook
 
 app = create_app()
 
 
-@cache
-def webhook_context() -> WebhookContext:
-    return WebhookContext(bootstrap())
-
-
 @app.post("/v1/webhooks/stripe")
 def stripe_webhook() -> dict[str, bool]:
-    receive_webhook(app.current_event.raw_event, webhook_context())
+    accept_webhook(app.current_event.raw_event, bootstrap())
     return {"received": True}
 
 

@@ -1,13 +1,13 @@
 """The account side: card summary and subscription status follow Stripe, in any order.
 
 Card events are checked against localstripe (real Stripe reads, real signed webhooks where
-localstripe sends them); events it never sends are signed here and posted to the gateway."""
+localstripe sends them); events it never sends are signed here and posted to the gateway,
+then applied by the Stripe events consumer that the local SQS poller runs."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from local.seed import GOOD_CARD, attach_card, stripe_for
@@ -16,21 +16,14 @@ from tests.conftest import Api
 from tests.stripe_events import (
     card_payment_method,
     customer_object,
+    eventually,
+    finished_record,
     signature_header,
     stripe_event,
     subscription_object,
 )
 
 MASTERCARD = "5555555555554444"
-
-
-def eventually[T](read: Callable[[], T | None], timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    while (value := read()) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing arrived within {timeout:.0f}s")
-        time.sleep(0.2)
-    return value
 
 
 def send(stack, event: dict[str, Any]) -> WebhookEventModel:
@@ -41,7 +34,7 @@ def send(stack, event: dict[str, Any]) -> WebhookEventModel:
         headers={"Content-Type": "application/json", "Stripe-Signature": signature_header(payload)},
     )
     assert response.status_code == 200, response.text
-    return WebhookEventModel.get(event["id"])
+    return eventually(lambda: finished_record(event["id"]))
 
 
 def card_last4(account_id: str, last4: str) -> AccountModel | None:

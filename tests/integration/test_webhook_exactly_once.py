@@ -1,11 +1,13 @@
-"""Exactly once: 50 concurrent deliveries of one event (as 50 Lambda containers would run
-them) take effect once; a failed delivery is taken again when Stripe retries it."""
+"""Exactly once, across queue messages: Stripe delivering one event 50 times puts 50 verified
+messages on the Stripe events queue; 50 consumer containers taking them at the same moment
+apply it once. A message that failed is applied when SQS delivers it again."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,22 +18,41 @@ from shared.config import Settings
 from shared.errors import PaymentProviderUnavailable
 from shared.models import ACTIVE, AccountModel, InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
-from shared.webhooks import WebhookContext, parse_event, process_event
-from tests.stripe_events import FakeStripe, invoice_object, stripe_event
+from shared.webhooks import WebhookContext, accept_webhook, process_event_message
+from tests.stripe_events import (
+    FakeStripe,
+    invoice_object,
+    receive_all,
+    signed_api_event,
+    stripe_event,
+)
 
 CONCURRENT_DELIVERIES = 50
 
 
+@dataclass(frozen=True)
+class Queues:
+    sqs: Any
+    events: str
+    render: str
+
+
 @pytest.fixture(scope="module")
-def queue(stack) -> tuple[Any, str]:
+def queues(stack) -> Queues:
     sqs = aws_client("sqs", stack.aws_url)
-    url = sqs.create_queue(QueueName=f"webhook-once-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    return sqs, url
+    suffix = uuid.uuid4().hex[:8]
+    return Queues(
+        sqs,
+        events=sqs.create_queue(QueueName=f"webhook-once-events-{suffix}")["QueueUrl"],
+        render=sqs.create_queue(QueueName=f"webhook-once-render-{suffix}")["QueueUrl"],
+    )
 
 
 @pytest.fixture(scope="module")
-def test_settings(stack, queue) -> Settings:
-    return bootstrap().model_copy(update={"render_queue_url": queue[1]})
+def test_settings(stack, queues) -> Settings:
+    return bootstrap().model_copy(
+        update={"render_queue_url": queues.render, "stripe_events_queue_url": queues.events}
+    )
 
 
 def new_customer() -> tuple[str, str]:
@@ -49,18 +70,8 @@ def new_customer() -> tuple[str, str]:
     return account_id, customer_id
 
 
-def all_messages(sqs: Any, url: str) -> list[dict[str, Any]]:
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
-def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queue):
-    sqs, url = queue
-    all_messages(sqs, url)
+def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queues):
+    receive_all(queues.sqs, queues.render)
     account_id, customer_id = new_customer()
     body = stripe_event(
         "invoice.payment_failed",
@@ -73,14 +84,22 @@ def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queue):
         "last_payment_error": {"message": "Your card was declined."},
     }
 
-    def deliver(_: int) -> str:
-        # each delivery parses the raw body and gets its own context, like its own container
+    # Given Stripe delivered the event 50 times: 50 messages on the queue
+    for _ in range(CONCURRENT_DELIVERIES):
+        accept_webhook(signed_api_event(body), test_settings)
+    messages = receive_all(queues.sqs, queues.events)
+    assert len({message["MessageId"] for message in messages}) == CONCURRENT_DELIVERIES
+    assert {json.loads(message["Body"])["id"] for message in messages} == {body["id"]}
+
+    # When 50 consumer containers (each its own context) take one message each, all at once
+    def consume(message: dict[str, Any]) -> str:
         context = WebhookContext(test_settings, lambda: stripe)
-        return process_event(parse_event(json.dumps(body)), context).outcome
+        return process_event_message(message["Body"], context).outcome
 
     with ThreadPoolExecutor(max_workers=CONCURRENT_DELIVERIES) as pool:
-        outcomes = list(pool.map(deliver, range(CONCURRENT_DELIVERIES)))
+        outcomes = list(pool.map(consume, messages))
 
+    # Then one applied it and 49 found it already claimed
     assert outcomes.count("processed") == 1
     assert outcomes.count("duplicate") == CONCURRENT_DELIVERIES - 1
     record = WebhookEventModel.get(body["id"])
@@ -92,7 +111,7 @@ def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queue):
         "Your card was declined.",
     )
     assert invoice.last_event_id == body["id"]
-    assert all_messages(sqs, url) == [
+    assert [json.loads(message["Body"]) for message in receive_all(queues.sqs, queues.render)] == [
         {"account_id": account_id, "invoice_id": body["data"]["object"]["id"]}
     ]
     assert stripe.calls.count(f"invoice_payments:{body['data']['object']['id']}") == 1
@@ -103,23 +122,25 @@ class UnreachableStripe(FakeStripe):
         raise PaymentProviderUnavailable("Stripe is down.")
 
 
-def test_a_failed_delivery_is_recorded_and_applied_when_stripe_retries(test_settings):
+def test_a_failed_message_is_recorded_and_applied_when_sqs_redelivers_it(test_settings):
     account_id, customer_id = new_customer()
-    body = stripe_event(
-        "invoice.payment_failed",
-        invoice_object(customer=customer_id, status="open", attempt_count=1),
+    body = json.dumps(
+        stripe_event(
+            "invoice.payment_failed",
+            invoice_object(customer=customer_id, status="open", attempt_count=1),
+        )
     )
-    event = parse_event(json.dumps(body))
+    event_id = json.loads(body)["id"]
 
     with pytest.raises(PaymentProviderUnavailable):
-        process_event(event, WebhookContext(test_settings, UnreachableStripe))
+        process_event_message(body, WebhookContext(test_settings, UnreachableStripe))
 
-    failed = WebhookEventModel.get(body["id"])
+    failed = WebhookEventModel.get(event_id)
     assert (failed.outcome, failed.detail) == ("failed", "PaymentProviderUnavailable")
     assert list(InvoiceModel.query(account_id)) == []
 
-    outcome = process_event(event, WebhookContext(test_settings, FakeStripe))
+    outcome = process_event_message(body, WebhookContext(test_settings, FakeStripe))
 
     assert outcome.outcome == "processed"
-    assert WebhookEventModel.get(body["id"]).outcome == "processed"
+    assert WebhookEventModel.get(event_id).outcome == "processed"
     assert [invoice.payment_status for invoice in InvoiceModel.query(account_id)] == ["failed"]

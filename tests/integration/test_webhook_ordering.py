@@ -20,7 +20,7 @@ from shared.config import Settings
 from shared.invoice_sync import sync_invoice
 from shared.models import ACTIVE, AccountModel, InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
-from shared.webhooks import Outcome, WebhookContext, parse_event, process_event
+from shared.webhooks import Outcome, WebhookContext, process_event_message
 from tests.stripe_events import (
     SAMPLE_TIME,
     FakeStripe,
@@ -157,7 +157,8 @@ def lifecycle_events(
 
 
 def deliver(events: list[dict[str, Any]], context: WebhookContext) -> list[Outcome]:
-    return [process_event(parse_event(json.dumps(event)), context) for event in events]
+    """Each event as the Stripe events consumer gets it: the body the webhook queued."""
+    return [process_event_message(json.dumps(event), context) for event in events]
 
 
 def stored(invoice_id: str) -> InvoiceModel:

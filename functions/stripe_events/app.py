@@ -1,0 +1,48 @@
+"""SQS consumer of the Stripe events queue: applies each verified Stripe event exactly once to
+the read model and records its outcome (shared.webhooks).
+
+A message that fails (Stripe unreachable while reading an invoice, say) is reported alone
+(partial batch failure): SQS redelivers it, and after five receives dead-letters it, while the
+rest of the batch is done. Redeliveries and Stripe's own retries are duplicates, no-ops.
+
+No Powertools Tracer here (unlike the renderer): how soon an invoice's new status shows depends
+on this function's cold start, and the X-Ray SDK would add about half a second to it; Lambda's
+active tracing still records every invocation."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.observability import logger, metrics
+from shared.runtime import bootstrap
+from shared.webhooks import WebhookContext, process_event_message
+
+# An all-failed batch is reported item by item too, rather than raised as one error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def events_context() -> WebhookContext:
+    return WebhookContext(bootstrap())
+
+
+def apply_record(record: SQSRecord) -> None:
+    process_event_message(record.body, events_context())
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    bootstrap()
+    return dict(
+        process_partial_response(
+            event=event, record_handler=apply_record, processor=processor, context=context
+        )
+    )
