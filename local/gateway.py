@@ -209,6 +209,12 @@ def build_http_event(
         query.setdefault(key, []).append(value)
     content_type = headers.get("content-type", "")
     is_text = not body or content_type.startswith(TEXT_TYPES)
+    if is_text and body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False  # not valid text: handed over base64-encoded, as binary
+
     request_context: dict[str, Any] = {
         "accountId": "000000000000",
         "apiId": "local",

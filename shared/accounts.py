@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
 
 from shared.errors import Conflict
@@ -13,7 +13,11 @@ from shared.timeutil import utc_now
 
 OUTSTANDING_INVOICE_STATUSES = frozenset({"open", "uncollectible"})
 
-Territory = str
+# A territory is a postal code or similar area id; ids are plain printable text.
+Territory = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]*$")
+]
+PrintableText = r"^[^\x00-\x1f\x7f]+$"
 
 
 class CardView(BaseModel):
@@ -43,9 +47,13 @@ class AccountView(BaseModel):
 
 
 class NewAccount(BaseModel):
-    account_id: str = Field(min_length=1, max_length=128)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
+    account_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+    email: str = Field(
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", max_length=254
+    )
+    name: str = Field(min_length=1, max_length=200, pattern=PrintableText)
     territories: list[Territory] = Field(default_factory=list, max_length=90)
     stripe_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]+$")
 

@@ -3,13 +3,17 @@ exceptions into API.md's error bodies, and one Lambda entry-point wrapper."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -19,6 +23,8 @@ from shared.runtime import bootstrap
 
 # Request-body keys that only raw card data would carry. Our API takes Stripe ids, never these.
 RAW_CARD_FIELDS = frozenset({"number", "card_number", "cvc", "cvv", "exp_month", "exp_year"})
+
+JSON_ONLY = "Send the request body as JSON (Content-Type: application/json)."
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -62,6 +68,10 @@ def create_app() -> APIGatewayHttpResolver:
             400, "invalid_request", "The request is not valid; see fields.", fields=fields
         )
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def handle_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(400, "invalid_request", JSON_ONLY)
+
     @app.not_found
     def handle_unknown_route(_: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "No such route.")
@@ -85,19 +95,37 @@ def find_raw_card_fields(value: Any) -> bool:
     return False
 
 
-def _body_carries_raw_card_data(event: dict[str, Any]) -> bool:
+def _body_text(event: dict[str, Any]) -> str | None:
+    """The request body as text; ValueError when it is not UTF-8 (so cannot be JSON)."""
     body = event.get("body")
     if not body:
-        return False
+        return None
     if event.get("isBase64Encoded"):
-        import base64
+        return base64.b64decode(body).decode("utf-8")
+    return str(body)
 
-        body = base64.b64decode(body).decode("utf-8", errors="replace")
+
+def _is_json_media_type(event: dict[str, Any]) -> bool:
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _carries_raw_card_data(body: str) -> bool:
     try:
         parsed = json.loads(body)
     except ValueError:
         return False
     return find_raw_card_fields(parsed)
+
+
+def _as_lambda_response(response: Response[str]) -> dict[str, Any]:
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 def http_handler(
@@ -113,18 +141,22 @@ def http_handler(
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         bootstrap()
-        if refuse_raw_card_data and _body_carries_raw_card_data(event):
+        # Every body this API takes is UTF-8 JSON; anything else is refused here, before
+        # Powertools' form/multipart parsers (which raise on malformed input) see it.
+        try:
+            body = _body_text(event)
+        except ValueError:
+            body, readable = None, False
+        else:
+            readable = body is None or _is_json_media_type(event)
+        if not readable:
+            return _as_lambda_response(error_response(400, "invalid_request", JSON_ONLY))
+        if refuse_raw_card_data and body and _carries_raw_card_data(body):
             error = RawCardDataRejected(
                 "Card details must be entered in the secure card field, never sent to this API."
             )
             logger.warning("raw card data refused; body discarded")
-            response = error_response(error.status_code, error.code, error.message)
-            return {
-                "statusCode": response.status_code,
-                "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": response.body,
-                "isBase64Encoded": False,
-            }
+            return _as_lambda_response(error_response(error.status_code, error.code, error.message))
         return app.resolve(event, context)
 
     return lambda_handler

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.accounts import CardView
 from shared.config import Settings
@@ -47,6 +47,17 @@ class SetupIntentView(BaseModel):
 
 
 class CardUpdateRequest(BaseModel):
+    # The document says what the validator enforces: exactly one of the two ids.
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "oneOf": [
+                {"required": [field], "properties": {field: {"type": "string"}}}
+                for field in ("setup_intent_id", "payment_method_id")
+            ]
+        },
+    )
+
     setup_intent_id: str | None = Field(default=None, pattern=r"^seti_[A-Za-z0-9_]+$")
     payment_method_id: str | None = Field(default=None, pattern=r"^pm_[A-Za-z0-9_]+$")
 

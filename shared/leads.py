@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
 
-from shared.errors import Conflict, InvalidRequest
+from shared.errors import Conflict, NotFound
 from shared.models import (
     CANCELLED,
     AccountModel,
@@ -25,6 +25,8 @@ UNASSIGNED = "unassigned"
 
 
 class LeadInput(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
     lead_id: str = Field(min_length=1, max_length=128)
     territory: str = Field(min_length=1, max_length=32)
     assigned_agent_id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -33,6 +35,8 @@ class LeadInput(BaseModel):
 
 
 class LeadUpsert(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
     leads: list[LeadInput] = Field(min_length=1, max_length=500)
 
 
@@ -67,7 +71,7 @@ def _check_agents_exist(agent_ids: set[str]) -> None:
     found = {account.account_id: account for account in AccountModel.batch_get(agent_ids)}
     missing = sorted(agent_ids - found.keys())
     if missing:
-        raise InvalidRequest(f"Unknown agent(s): {', '.join(missing[:5])}.")
+        raise NotFound(f"Unknown agent(s): {', '.join(missing[:5])}.")
     cancelled = sorted(agent_id for agent_id, acc in found.items() if acc.status == CANCELLED)
     if cancelled:
         raise Conflict(f"Cannot assign leads to cancelled agent(s): {', '.join(cancelled[:5])}.")
@@ -77,14 +81,15 @@ def upsert_leads(upsert: LeadUpsert) -> int:
     """Leads are written in transactions of up to CHUNK_SIZE together with the lead counters they
     move, so counters never drift from the leads whatever fails midway, and each lead is only
     written if nobody reassigned it since we read it."""
-    ids = [lead.lead_id for lead in upsert.leads]
-    if len(set(ids)) != len(ids):
-        raise InvalidRequest("Each lead_id may appear once per request.")
-    _check_agents_exist({lead.assigned_agent_id for lead in upsert.leads if lead.assigned_agent_id})
-    existing = {lead.lead_id: lead for lead in LeadModel.batch_get(ids)}
-    for start in range(0, len(upsert.leads), CHUNK_SIZE):
-        _upsert_chunk(upsert.leads[start : start + CHUNK_SIZE], existing)
-    return len(upsert.leads)
+    # An upsert: when a lead appears twice in one request, its last version wins.
+    leads = list({lead.lead_id: lead for lead in upsert.leads}.values())
+    _check_agents_exist({lead.assigned_agent_id for lead in leads if lead.assigned_agent_id})
+    existing = {
+        lead.lead_id: lead for lead in LeadModel.batch_get([lead.lead_id for lead in leads])
+    }
+    for start in range(0, len(leads), CHUNK_SIZE):
+        _upsert_chunk(leads[start : start + CHUNK_SIZE], existing)
+    return len(leads)
 
 
 # A transaction holds at most 100 items: 50 leads plus at most 50 distinct counters.

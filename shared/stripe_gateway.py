@@ -10,7 +10,7 @@ from functools import cache
 import stripe
 
 from shared.config import Settings
-from shared.errors import CardDeclined, NotFound, PaymentProviderUnavailable
+from shared.errors import CardDeclined, InvalidRequest, NotFound, PaymentProviderUnavailable
 from shared.observability import logger
 
 
@@ -21,9 +21,12 @@ def stripe_errors() -> Iterator[None]:
     except stripe.CardError as error:
         raise CardDeclined(error.user_message or "Your card was declined.") from None
     except stripe.InvalidRequestError as error:
-        if error.code == "resource_missing":
+        if error.code == "resource_missing" or error.http_status == 404:
             raise NotFound("No such object.") from None
-        raise
+        # Stripe refuses parameters it finds invalid (e.g. an email it cannot accept).
+        raise InvalidRequest(
+            f"The payment provider refused the request: {error.user_message or 'invalid data'}."
+        ) from None
     except (stripe.APIConnectionError, stripe.RateLimitError) as error:
         logger.warning("stripe unreachable", extra={"stripe_error": type(error).__name__})
         raise PaymentProviderUnavailable(
@@ -178,7 +181,7 @@ class StripeGateway:
                 return self.client.v1.invoices.pay(
                     invoice_id, options={"idempotency_key": idempotency_key}
                 )
-        except stripe.InvalidRequestError:
+        except InvalidRequest:
             invoice = self.retrieve_invoice(invoice_id)
             if invoice.status == "paid":
                 return invoice

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pynamodb.exceptions import TransactWriteError
 
 from shared.auth import Principal
@@ -66,9 +66,15 @@ Enqueue = Callable[[dict[str, str]], object]
 
 
 class NewTicket(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
     reason: Reason
     comment: str | None = Field(default=None, max_length=2000)
-    acknowledge_consequences: bool
+    # Documented as const true: a client that sends false is told so, with this message.
+    acknowledge_consequences: bool = Field(
+        json_schema_extra={"const": True},
+        description="Must be true: the agent acknowledges losing access and their leads.",
+    )
 
     @field_validator("acknowledge_consequences")
     @classmethod
@@ -79,10 +85,14 @@ class NewTicket(BaseModel):
 
 
 class Approval(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
     effective: Effective = "immediately"
 
 
 class Rejection(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
     note: str = Field(min_length=1, max_length=2000)
 
 

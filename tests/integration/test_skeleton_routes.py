@@ -153,8 +153,8 @@ def test_leads_for_unknown_agents_are_refused(support_api):
         "/v1/support/leads",
         json={"leads": [{"lead_id": "l-unknown", "territory": "1", "assigned_agent_id": "ghost"}]},
     )
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_leads_request_limits(support_api):
