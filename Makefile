@@ -29,8 +29,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy shared functions local tests bench
 
-template: $(STAMP)
+# checkov lives in its own virtualenv: its pinned dependencies clash with sam-cli's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@python_bin="$$(scripts/find-python.sh)" && "$$python_bin" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
+
+template: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/sam validate --lint --template template.yaml
+	$(VENV)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(MAKE) build
 
 build: $(STAMP)

@@ -80,8 +80,9 @@ def test_every_function_has_its_own_policy_and_log_group():
     functions = resources_of_type(load_template(), "AWS::Serverless::Function")
     for logical_id, function in functions.items():
         properties = function["Properties"]
-        log_group = properties["LoggingConfig"]["LogGroup"]["Ref"]
-        assert resources[log_group]["Properties"]["RetentionInDays"]
+        log_group = resources[f"{logical_id}Logs"]["Properties"]
+        assert log_group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{logical_id}}}"}
+        assert log_group["RetentionInDays"]
         # A function without policies (the static page) gets only its logging permissions.
         statements = properties["Policies"][0]["Statement"] if "Policies" in properties else []
         for statement in statements:
