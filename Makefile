@@ -53,7 +53,7 @@ system-deps:
 pytest: $(STAMP) system-deps
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) build
 	$(PY) -m bench
 
 clean:

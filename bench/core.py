@@ -195,3 +195,21 @@ def floor_seconds(env: dict[str, str], table: str, repeats: int, *, with_stripe:
     functions that call Stripe), creates the DynamoDB client and does one GetItem."""
     script = FLOOR_SCRIPT.format(table=table, extra_import="import stripe" if with_stripe else "")
     return fresh_process_seconds(script, env, repeats)
+
+
+def cold_start_vs_floor(
+    module: str,
+    event: dict[str, Any],
+    env: dict[str, str],
+    repeats: int,
+    *,
+    table: str,
+    with_stripe: bool,
+) -> tuple[float, float]:
+    """(function, floor) cold starts sampled in turn, so load from elsewhere weighs on both
+    alike; each side's least-disturbed run is kept."""
+    functions, floors = [], []
+    for _ in range(repeats):
+        floors.append(floor_seconds(env, table, 1, with_stripe=with_stripe))
+        functions.append(cold_start_seconds(module, event, env, 1))
+    return min(functions), min(floors)

@@ -1,6 +1,7 @@
-"""Cold starts of the account and card functions, each against the floor measured in the same
-run: a fresh process that imports boto3 (and stripe, for functions that call Stripe), creates a
-DynamoDB client and does one GetItem."""
+"""Cold starts of the account, card, page and queue-consumer functions, each sampled in turn with
+the floor: a fresh process that imports boto3 (and stripe, for functions that call Stripe),
+creates a DynamoDB client and does one GetItem. (Other functions' rows live with their issue's
+benchmarks: invoices, webhook, reassignment.)"""
 
 from __future__ import annotations
 
@@ -9,16 +10,56 @@ from typing import Any
 
 import requests
 
-from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
+from bench.core import BenchContext, BenchRow, cold_start_vs_floor
 from local.cfn import ROOT
 
 BENCH_AGENT = "bench-agent"
 
 
-def _event(name: str) -> dict[str, Any]:
+def _event(name: str, *, as_agent: bool = False) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((ROOT / "events" / name).read_text())
-    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = BENCH_AGENT
+    if as_agent:
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = BENCH_AGENT
     return event
+
+
+# (label, module, sample event, as the bench agent, calls Stripe, target)
+FUNCTIONS: list[tuple[str, str, str, bool, bool, float | None]] = [
+    ("GET /v1/account", "functions.account.app", "account/get_account.json", True, False, 1.3),
+    (
+        "card_update (GET /v1/billing/card)",
+        "functions.card_update.app",
+        "card_update/get_card.json",
+        True,
+        True,
+        1.3,
+    ),
+    (
+        "billing_page (GET /)",
+        "functions.billing_page.app",
+        "billing_page/page.json",
+        False,
+        False,
+        1.3,
+    ),
+    # Queue consumers: nobody waits on their cold start; measured all the same.
+    (
+        "invoice_renderer (SQS batch)",
+        "functions.invoice_renderer.app",
+        "invoice_renderer/batch.json",
+        False,
+        False,
+        None,
+    ),
+    (
+        "lead_reassignment (SQS batch)",
+        "functions.lead_reassignment.app",
+        "lead_reassignment/sqs_batch.json",
+        False,
+        False,
+        None,
+    ),
+]
 
 
 def measure(ctx: BenchContext) -> list[BenchRow]:
@@ -31,29 +72,25 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         timeout=30,
     ).raise_for_status()
     env = ctx.env()
-    table = env["ACCOUNTS_TABLE"]
     repeats = max(5, ctx.repeats // 2)
-    floor = floor_seconds(env, table, repeats, with_stripe=False)
-    floor_stripe = floor_seconds(env, table, repeats, with_stripe=True)
-    account = cold_start_seconds(
-        "functions.account.app", _event("account/get_account.json"), env, repeats
-    )
-    card = cold_start_seconds(
-        "functions.card_update.app", _event("card_update/get_card.json"), env, repeats
-    )
-    return [
-        BenchRow(
-            "cold start GET /v1/account / floor",
-            account / floor,
-            "x",
-            1.3,
-            f"{account * 1000:.0f} ms vs {floor * 1000:.0f} ms",
-        ),
-        BenchRow(
-            "cold start card_update (GET /v1/billing/card) / floor+stripe",
-            card / floor_stripe,
-            "x",
-            1.3,
-            f"{card * 1000:.0f} ms vs {floor_stripe * 1000:.0f} ms",
-        ),
-    ]
+    rows = []
+    for label, module, sample, as_agent, with_stripe, target in FUNCTIONS:
+        function, floor = cold_start_vs_floor(
+            module,
+            _event(sample, as_agent=as_agent),
+            env,
+            repeats,
+            table=env["ACCOUNTS_TABLE"],
+            with_stripe=with_stripe,
+        )
+        floor_name = "floor+stripe" if with_stripe else "floor"
+        rows.append(
+            BenchRow(
+                f"cold start {label} / {floor_name}",
+                function / floor,
+                "x",
+                target,
+                f"{function * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+            )
+        )
+    return rows

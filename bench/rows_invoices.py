@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds, median_seconds
+from bench.core import BenchContext, BenchRow, cold_start_vs_floor, median_seconds
 from local.cfn import ROOT
 from shared.invoice_documents import render_and_store
 from shared.models import ACTIVE, AccountModel, InvoiceModel
@@ -192,31 +192,38 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
 
     env = ctx.env()
     repeats = max(5, ctx.repeats // 2)
-    floor = floor_seconds(env, env["ACCOUNTS_TABLE"], repeats, with_stripe=False)
-    listing = cold_start_seconds(
-        "functions.invoice_listing.app", _event("invoice_listing/list.json"), env, repeats
+    table = env["ACCOUNTS_TABLE"]
+    listing, listing_floor = cold_start_vs_floor(
+        "functions.invoice_listing.app",
+        _event("invoice_listing/list.json"),
+        env,
+        repeats,
+        table=table,
+        with_stripe=False,
     )
-    download = cold_start_seconds(
+    download, download_floor = cold_start_vs_floor(
         "functions.invoice_download.app",
         _event("invoice_download/download.json", newest.invoice_id),
         env,
         repeats,
+        table=table,
+        with_stripe=False,
     )
     return [
         *_table_size_rows(ctx, ctx.stack.token(BENCH_AGENT)),
         BenchRow(
             "cold start invoice_listing (GET /v1/billing/invoices) / floor",
-            listing / floor,
+            listing / listing_floor,
             "x",
             1.3,
-            f"{listing * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+            f"{listing * 1000:.0f} ms vs {listing_floor * 1000:.0f} ms",
         ),
         BenchRow(
             "cold start invoice_download (current PDF) / floor",
-            download / floor,
+            download / download_floor,
             "x",
             1.3,
-            f"{download * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+            f"{download * 1000:.0f} ms vs {download_floor * 1000:.0f} ms",
         ),
         *_render_rows(ctx),
     ]

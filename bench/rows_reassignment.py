@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 from pynamodb.connection import Connection
 
-from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
+from bench.core import BenchContext, BenchRow, cold_start_vs_floor
 from local.cfn import ROOT
 from shared.config import Settings
 from shared.models import (
@@ -323,19 +323,21 @@ def _cold_start_rows(ctx: BenchContext) -> list[BenchRow]:
     env = ctx.env()
     repeats = max(5, ctx.repeats // 2)
     table = env["ACCOUNTS_TABLE"]
-    floor = floor_seconds(env, table, repeats, with_stripe=False)
-    floor_stripe = floor_seconds(env, table, repeats, with_stripe=True)
-    tickets = cold_start_seconds(
+    tickets, floor = cold_start_vs_floor(
         "functions.cancellation_tickets.app",
         _event("cancellation_tickets/list_tickets.json", agent_id),
         env,
         repeats,
+        table=table,
+        with_stripe=False,
     )
-    support = cold_start_seconds(
+    support, floor_stripe = cold_start_vs_floor(
         "functions.support.app",
         _event("support/list_open_tickets.json", "bench-support"),
         env,
         repeats,
+        table=table,
+        with_stripe=True,
     )
     return [
         BenchRow(
