@@ -149,7 +149,13 @@ def update_card(
     _point_subscription_at(account, payment_method_id, gateway)
     previous = account.card.payment_method_id if account.card else None
     account.update(
-        actions=[AccountModel.card.set(summary), AccountModel.updated_at.set(utc_now())],
+        actions=[
+            AccountModel.card.set(summary),
+            AccountModel.updated_at.set(utc_now()),
+            # A customer event Stripe created before this change (and so possibly read before
+            # it) must not bring the old card back when its delivery lands after us.
+            AccountModel.customer_event_created.set(int(time.time())),
+        ],
         condition=AccountModel.status != CANCELLED,
     )
     metrics.add_metric(name="CardsUpdated", unit="Count", value=1)

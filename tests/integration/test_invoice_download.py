@@ -52,10 +52,14 @@ def test_download_renders_the_pdf_and_the_link_serves_the_stored_bytes(new_agent
     assert set(body) == {"url", "expires_at", "filename"}
     assert body["filename"] == "invoice-A1B2-0003.pdf"
     expires_at = datetime.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert expires_at <= requested_at + timedelta(minutes=5, seconds=1)
     query = parse_qs(urlsplit(body["url"]).query)
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert int(query["X-Amz-Expires"][0]) <= 300
+    # expires_at is what the signature says: signed at X-Amz-Date, valid X-Amz-Expires seconds.
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert signed_at >= requested_at - timedelta(seconds=1)
+    expected_expiry = signed_at + timedelta(seconds=int(query["X-Amz-Expires"][0]))
+    assert abs((expires_at - expected_expiry).total_seconds()) <= 1
 
     saved = reload(invoice)
     assert saved.pdf_key
