@@ -2,8 +2,8 @@
 
 Routes come from the HttpApi events in template.yaml. Like the HTTP API JWT authorizer it verifies
 the bearer token (HS256 dev tokens locally) and hands the handler the claims as strings, arrays
-flattened the way API Gateway flattens them ("[support admin]"). Handlers run in-process; each
-function runs one request at a time, as one Lambda container does. SQS event source mappings
+flattened the way API Gateway flattens them ("[support admin]"). Handlers run in-process, one
+invocation at a time across all functions (see LambdaFunction.lock). SQS event source mappings
 are emulated by polling the queue and reporting partial batch failures like Lambda does."""
 
 from __future__ import annotations
@@ -46,13 +46,19 @@ class QuietHTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+INVOCATION_LOCK = threading.RLock()
+
+
 @dataclass
 class LambdaFunction:
     logical_id: str
     module_name: str
     handler_name: str
     timeout: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # One lock for every function: Powertools keeps the current event on a class attribute
+    # shared by all resolvers in a process, so two functions running at once in this one
+    # process could read each other's request. (In AWS each container is its own process.)
+    lock: threading.RLock = field(default_factory=lambda: INVOCATION_LOCK)
     _handler: Handler | None = None
 
     def handler(self) -> Handler:

@@ -175,8 +175,8 @@ def create_agents(stack: LocalStack, support_api: Api, count: int) -> list[Agent
 
 
 def invoice_summary(agent: Agent) -> list[tuple[Any, ...]]:
-    """The agent's invoice list (one page of up to 100: all of them), in order, minus PDF availability
-    (a download renders the PDF: that is a legitimate effect of a read)."""
+    """The agent's invoices (one page of up to 100 holds them all), in order, without PDF
+    availability (a download renders the PDF: that is a legitimate effect of a read)."""
     response = agent.api.get("/v1/billing/invoices", params={"limit": 100})
     assert response.status_code == 200, response.text
     body = response.json()
