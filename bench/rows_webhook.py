@@ -16,7 +16,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
@@ -26,13 +25,14 @@ import stripe
 from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
 from local.gateway import FakeContext, LambdaFunction
 from local.resources import aws_client
-from shared.models import ACTIVE, AccountModel, InvoiceModel
+from shared.models import InvoiceModel
 from shared.runtime import bootstrap, reset
 from shared.webhooks import WebhookContext, process_event_message
 from tests.stripe_events import (
     PRIMARY_SECRET,
     invoice_object,
     receive_all,
+    saved_customer_account,
     signed_api_event,
     sqs_batch,
     sqs_event_of,
@@ -43,21 +43,6 @@ MODULE = "functions.stripe_webhook.app"
 CONSUMER_MODULE = "functions.stripe_events.app"
 BATCH_SIZE = 10  # the template's BatchSize for the consumer
 QUEUE_VARIABLE = "STRIPE_EVENTS_QUEUE_URL"
-
-
-def _bench_account() -> tuple[str, str]:
-    account_id, customer_id = f"bench-{uuid.uuid4().hex[:8]}", f"cus_{uuid.uuid4().hex[:14]}"
-    now = datetime.now(UTC)
-    AccountModel(
-        account_id,
-        email="bench@example.com",
-        name="Bench",
-        status=ACTIVE,
-        stripe_customer_id=customer_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    return account_id, customer_id
 
 
 class InvoiceUpdates:
@@ -251,7 +236,7 @@ def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRo
 
 def measure(ctx: BenchContext) -> list[BenchRow]:
     bootstrap()
-    account_id, customer_id = _bench_account()
+    account_id, customer_id = saved_customer_account("bench")
     # One invoice throughout: after its first event its PDF counts as rendered, so no event
     # measured here queues a render.
     updates = InvoiceUpdates(customer_id)

@@ -21,11 +21,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from local.stack import DEFAULT_WEBHOOK_SECRETS
-from shared.models import WebhookEventModel
+from shared.models import ACTIVE, AccountModel, WebhookEventModel
 
 PRIMARY_SECRET, ROTATED_SECRET = (s.strip() for s in DEFAULT_WEBHOOK_SECRETS.split(","))
 API_VERSION = "2026-10-28.endive"
@@ -683,3 +684,20 @@ def with_failed_payments(
         )
     invoice["payments"] = {"object": "list", "data": payments, "has_more": False}
     return invoice
+
+
+def saved_customer_account(prefix: str = "agent") -> tuple[str, str]:
+    """An active account with a (made-up) Stripe customer id, written straight to the table:
+    (account_id, customer_id)."""
+    account_id, customer_id = f"{prefix}-{uuid.uuid4().hex[:10]}", f"cus_{uuid.uuid4().hex[:14]}"
+    now = datetime.now(UTC)
+    AccountModel(
+        account_id,
+        email=f"{account_id}@example.com",
+        name="Webhook Test",
+        status=ACTIVE,
+        stripe_customer_id=customer_id,
+        created_at=now,
+        updated_at=now,
+    ).save()
+    return account_id, customer_id

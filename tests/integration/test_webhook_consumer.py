@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,13 +17,14 @@ from local.gateway import FakeContext
 from local.resources import aws_client
 from shared.config import Settings
 from shared.errors import PaymentProviderUnavailable
-from shared.models import ACTIVE, AccountModel, InvoiceModel, WebhookEventModel
+from shared.models import AccountModel, InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
 from shared.webhooks import WebhookContext
 from tests.stripe_events import (
     FakeStripe,
     invoice_object,
     receive_all,
+    saved_customer_account,
     sqs_batch,
     sqs_record,
     stripe_event,
@@ -62,21 +62,6 @@ def consumer(stack, monkeypatch, test_settings) -> Callable[..., dict[str, Any]]
     return invoke
 
 
-def new_customer() -> tuple[str, str]:
-    account_id, customer_id = f"agent-{uuid.uuid4().hex[:10]}", f"cus_{uuid.uuid4().hex[:14]}"
-    now = datetime.now(UTC)
-    AccountModel(
-        account_id,
-        email="consumer@example.com",
-        name="Consumer",
-        status=ACTIVE,
-        stripe_customer_id=customer_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    return account_id, customer_id
-
-
 class StripeDownForPayments(FakeStripe):
     def latest_invoice_payment_intent(self, invoice_id: str) -> dict[str, Any] | None:
         raise PaymentProviderUnavailable("Stripe is down.")
@@ -93,7 +78,7 @@ def declined(stripe: FakeStripe, invoice_id: str) -> FakeStripe:
 
 def test_a_failed_event_fails_only_its_own_record_and_is_applied_when_redelivered(consumer):
     # Given a batch of three events, the second of which needs Stripe, which is down
-    account_id, customer_id = new_customer()
+    account_id, customer_id = saved_customer_account()
     finalized = stripe_event("invoice.finalized", invoice_object(customer=customer_id))
     failed_payment = stripe_event(
         "invoice.payment_failed",
@@ -138,7 +123,7 @@ def test_a_failed_event_fails_only_its_own_record_and_is_applied_when_redelivere
 def test_the_same_event_in_several_messages_takes_effect_once(consumer, render_queue):
     sqs, render_url = render_queue
     receive_all(sqs, render_url)
-    account_id, customer_id = new_customer()
+    account_id, customer_id = saved_customer_account()
     event = stripe_event("invoice.finalized", invoice_object(customer=customer_id, status="open"))
     body = json.dumps(event)
 
@@ -158,7 +143,7 @@ def test_the_same_event_in_several_messages_takes_effect_once(consumer, render_q
 
 
 def test_a_message_that_is_not_a_stripe_event_fails_alone(consumer):
-    _, customer_id = new_customer()
+    _, customer_id = saved_customer_account()
     good = stripe_event("invoice.finalized", invoice_object(customer=customer_id))
     batch = sqs_batch(json.dumps(good))
     poisoned = sqs_record(json.dumps(good))

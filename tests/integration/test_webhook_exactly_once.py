@@ -8,7 +8,6 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,13 +15,14 @@ import pytest
 from local.resources import aws_client
 from shared.config import Settings
 from shared.errors import PaymentProviderUnavailable
-from shared.models import ACTIVE, AccountModel, InvoiceModel, WebhookEventModel
+from shared.models import InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
 from shared.webhooks import WebhookContext, accept_webhook, process_event_message
 from tests.stripe_events import (
     FakeStripe,
     invoice_object,
     receive_all,
+    saved_customer_account,
     signed_api_event,
     stripe_event,
 )
@@ -55,24 +55,9 @@ def test_settings(stack, queues) -> Settings:
     )
 
 
-def new_customer() -> tuple[str, str]:
-    account_id, customer_id = f"agent-{uuid.uuid4().hex[:10]}", f"cus_{uuid.uuid4().hex[:14]}"
-    now = datetime.now(UTC)
-    AccountModel(
-        account_id,
-        email="once@example.com",
-        name="Once",
-        status=ACTIVE,
-        stripe_customer_id=customer_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    return account_id, customer_id
-
-
 def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queues):
     receive_all(queues.sqs, queues.render)
-    account_id, customer_id = new_customer()
+    account_id, customer_id = saved_customer_account()
     body = stripe_event(
         "invoice.payment_failed",
         invoice_object(customer=customer_id, status="open", attempt_count=1),
@@ -123,7 +108,7 @@ class UnreachableStripe(FakeStripe):
 
 
 def test_a_failed_message_is_recorded_and_applied_when_sqs_redelivers_it(test_settings):
-    account_id, customer_id = new_customer()
+    account_id, customer_id = saved_customer_account()
     body = json.dumps(
         stripe_event(
             "invoice.payment_failed",
