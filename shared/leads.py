@@ -17,7 +17,7 @@ from shared.models import (
     LeadModel,
     transaction,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import signed_page
 from shared.timeutil import iso, utc_now
 
 ASSIGNED = "assigned"
@@ -155,11 +155,12 @@ def _next_lead_state(
 
 
 def agent_leads(agent_id: str, *, limit: int, cursor: str | None, key: bytes) -> LeadPage:
-    scope = f"leads:{agent_id}"
-    start = decode_cursor(cursor, scope=scope, key=key)
-    result = LeadModel.by_assigned_agent_id.query(agent_id, limit=limit, last_evaluated_key=start)
-    leads = [lead_view(lead) for lead in result]
-    return LeadPage(
-        leads=leads,
-        next_cursor=encode_cursor(result.last_evaluated_key, scope=scope, key=key),
+    leads, next_cursor = signed_page(
+        lambda start: LeadModel.by_assigned_agent_id.query(
+            agent_id, limit=limit, last_evaluated_key=start
+        ),
+        cursor=cursor,
+        scope=f"leads:{agent_id}",
+        key=key,
     )
+    return LeadPage(leads=[lead_view(lead) for lead in leads], next_cursor=next_cursor)

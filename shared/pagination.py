@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shared.errors import InvalidCursor
@@ -38,3 +39,18 @@ def decode_cursor(cursor: str | None, *, scope: str, key: bytes) -> dict[str, An
     if decoded.get("s") != scope or not isinstance(decoded.get("k"), dict):
         raise InvalidCursor("This cursor was not issued for this listing.")
     return dict(decoded["k"])
+
+
+def signed_page[T](
+    query: Callable[[dict[str, Any] | None], Iterable[T]],
+    *,
+    cursor: str | None,
+    scope: str,
+    key: bytes,
+) -> tuple[list[T], str | None]:
+    """Runs `query(start_key)` from the cursor's position; returns its items and the signed
+    cursor of the next page (None on the last)."""
+    result = query(decode_cursor(cursor, scope=scope, key=key))
+    items = list(result)
+    last_key = getattr(result, "last_evaluated_key", None)
+    return items, encode_cursor(last_key, scope=scope, key=key)

@@ -31,7 +31,7 @@ from shared.models import (
     TicketModel,
     transaction,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import signed_page
 from shared.timeutil import iso, utc_now
 
 # Ticket statuses (API.md): open -> processing -> completed | open -> withdrawn | open -> rejected
@@ -260,14 +260,13 @@ def find_ticket(ticket_id: str) -> TicketModel:
 
 def support_queue(status: str, *, limit: int, cursor: str | None, key: bytes) -> TicketList:
     """Tickets of every account in one status, oldest first: the order support works them in."""
-    scope = f"tickets:{status}"
-    start = decode_cursor(cursor, scope=scope, key=key)
-    result = TicketModel.by_status.query(status, limit=limit, last_evaluated_key=start)
-    tickets = [ticket_view(ticket) for ticket in result]
-    return TicketList(
-        tickets=tickets,
-        next_cursor=encode_cursor(result.last_evaluated_key, scope=scope, key=key),
+    tickets, next_cursor = signed_page(
+        lambda start: TicketModel.by_status.query(status, limit=limit, last_evaluated_key=start),
+        cursor=cursor,
+        scope=f"tickets:{status}",
+        key=key,
     )
+    return TicketList(tickets=[ticket_view(t) for t in tickets], next_cursor=next_cursor)
 
 
 def reject_ticket(ticket_id: str, rejection: Rejection, principal: Principal) -> TicketModel:

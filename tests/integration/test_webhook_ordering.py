@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,13 +17,14 @@ from hypothesis import strategies as st
 from local.resources import aws_client
 from shared.config import Settings
 from shared.invoice_sync import sync_invoice
-from shared.models import ACTIVE, AccountModel, InvoiceModel, WebhookEventModel
+from shared.models import InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
 from shared.webhooks import Outcome, WebhookContext, process_event_message
 from tests.stripe_events import (
     SAMPLE_TIME,
     FakeStripe,
     invoice_object,
+    saved_customer_account,
     stripe_event,
     with_failed_payments,
 )
@@ -93,23 +93,7 @@ def test_settings(stack, render_queue) -> Settings:
 
 @pytest.fixture
 def account() -> tuple[str, str]:
-    return create_account()
-
-
-def create_account() -> tuple[str, str]:
-    account_id = f"agent-{uuid.uuid4().hex[:10]}"
-    customer_id = f"cus_{uuid.uuid4().hex[:14]}"
-    now = datetime.now(UTC)
-    AccountModel(
-        account_id,
-        email=f"{account_id}@example.com",
-        name="Ordering Test",
-        status=ACTIVE,
-        stripe_customer_id=customer_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    return account_id, customer_id
+    return saved_customer_account()
 
 
 def drain(queue_url: str) -> list[dict[str, Any]]:
@@ -186,7 +170,7 @@ def read_model(invoice: InvoiceModel) -> dict[str, Any]:
 @given(data=st.data())
 def test_any_delivery_order_ends_in_the_in_order_read_model(stack, test_settings, data):
     name = data.draw(st.sampled_from(sorted(LIFECYCLES)), label="lifecycle")
-    _, customer_id = create_account()
+    _, customer_id = saved_customer_account()
     stripe = FakeStripe()
     context = WebhookContext(test_settings, lambda: stripe)
 
