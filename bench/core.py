@@ -78,6 +78,8 @@ def median_seconds(action: Callable[[], Any], repeats: int, warmup: int = 2) -> 
 
 BOTO3_PIN = "boto3==1.43.108"  # what the Lambda python3.13 runtime provides
 SITE_CACHE = ROOT / ".aws-sam" / "bench-sites"
+# The function whose requirements pin the stripe SDK the floor+stripe imports.
+STRIPE_REQUIREMENTS = ROOT / "functions" / "card_update" / "requirements.txt"
 
 
 def _requirement_lines(path: Path) -> list[str]:
@@ -125,22 +127,51 @@ def function_site(module: str) -> Path:
     )
 
 
+DEPLOYED_CODE = ("shared", "functions", "bench/fastapi_invoices")
+
+
+def deployed_code_site() -> Path:
+    """Deployed code (`shared/`, `functions/`, the alternative in `bench/`) as it is deployed: a copy with bytecode, built once
+    per source revision. Lambda's file system is read-only, so a function whose code came
+    without bytecode would compile it on every cold start; the layer ships it (shared/Makefile).
+    Measuring the working tree instead would charge each cold start for that compilation."""
+    sources = sorted(
+        path
+        for folder in DEPLOYED_CODE
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    site = SITE_CACHE / f"code-{digest.hexdigest()[:16]}"
+    if not (site / ".complete").exists():
+        for path in sources:
+            target = site / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=True)
+        (site / ".complete").touch()
+    return site
+
+
 def fresh_process_seconds(
-    script: str, env: dict[str, str], repeats: int, site: Path | None = None
+    script: str, env: dict[str, str], repeats: int, site: Path, code: Path | None = None
 ) -> float:
     """Best wall time of a fresh interpreter running `script` (which prints its own timing
     of the measured part as JSON {"seconds": ...}), so interpreter start-up is excluded.
 
-    With `site`, the interpreter sees only that folder and this repository (`-S`: no
-    site-packages of its own), as a Lambda function sees only its package and layers."""
-    command = [sys.executable, "-c", script]
-    if site is not None:
-        env = {**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
-        command = [sys.executable, "-S", "-c", script]
+    The interpreter sees only `site` and `code` (`-S`: no site-packages of its own; run from
+    `code` or the site so the working directory adds nothing), as a Lambda function sees only
+    its package and layers."""
+    folders = [site] if code is None else [site, code]
+    env = {**env, "PYTHONPATH": os.pathsep.join(str(folder) for folder in folders)}
+    command = [sys.executable, "-S", "-c", script]
     samples = []
     for _ in range(repeats):
         output = subprocess.run(
-            command, env=env, cwd=ROOT, capture_output=True, text=True, check=True
+            command, env=env, cwd=folders[-1], capture_output=True, text=True, check=True
         ).stdout
         samples.append(float(json.loads(output.strip().splitlines()[-1])["seconds"]))
     # The fastest run is the one least disturbed by whatever else the machine was doing
@@ -176,7 +207,9 @@ def cold_start_seconds(
 ) -> float:
     """Import + first request of a handler in a fresh process, against the local stack."""
     script = COLD_START_SCRIPT.format(module=module, event=json.dumps(event))
-    return fresh_process_seconds(script, env, repeats, site=function_site(module))
+    return fresh_process_seconds(
+        script, env, repeats, site=function_site(module), code=deployed_code_site()
+    )
 
 
 FLOOR_SCRIPT = """
@@ -194,7 +227,8 @@ def floor_seconds(env: dict[str, str], table: str, repeats: int, *, with_stripe:
     """The floor a function is compared with: a fresh process that imports boto3 (and stripe for
     functions that call Stripe), creates the DynamoDB client and does one GetItem."""
     script = FLOOR_SCRIPT.format(table=table, extra_import="import stripe" if with_stripe else "")
-    return fresh_process_seconds(script, env, repeats)
+    site = lambda_site(_requirement_lines(STRIPE_REQUIREMENTS) if with_stripe else [])
+    return fresh_process_seconds(script, env, repeats, site=site)
 
 
 def cold_start_vs_floor(
