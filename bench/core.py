@@ -131,10 +131,10 @@ DEPLOYED_CODE = ("shared", "functions", "bench/fastapi_invoices")
 
 
 def deployed_code_site() -> Path:
-    """Deployed code (`shared/`, `functions/`, the alternative in `bench/`) as it is deployed: a copy with bytecode, built once
-    per source revision. Lambda's file system is read-only, so a function whose code came
-    without bytecode would compile it on every cold start; the layer ships it (shared/Makefile).
-    Measuring the working tree instead would charge each cold start for that compilation."""
+    """Deployed code (`shared/`, `functions/`, the alternative in `bench/`) as it is deployed:
+    a copy with bytecode, built once per source revision. Lambda's file system is read-only, so
+    code shipped without bytecode compiles on every cold start; the layer ships it
+    (shared/Makefile). Measuring the working tree would charge each cold start for compiling."""
     sources = sorted(
         path
         for folder in DEPLOYED_CODE

@@ -9,6 +9,7 @@ then measured on exactly the messages the request path queued."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -137,7 +138,7 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
     # invoice; its PDF counts as rendered (as for most updates), so no render is queued.
     first = queued.pop(0)
     process_event_message(
-        first["Body"], WebhookContext(bootstrap().model_copy(update={"render_queue_url": ""}))
+        first["Body"], WebhookContext(dataclasses.replace(bootstrap(), render_queue_url=""))
     )
     invoice = next(iter(InvoiceModel.query(account_id)))
     invoice.update(actions=[InvoiceModel.pdf_rendered_for.set(invoice.payment_status)])

@@ -1,42 +1,35 @@
-"""Accounts: the agent's summary, and account creation by support."""
+"""Accounts, the read side: the agent's summary as the API returns it.
+
+The views are TypedDicts, not pydantic models: the account function answers without loading
+pydantic (a third of its cold-start floor). Creation lives in `shared.account_creation`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal, TypedDict, cast
 
-from pydantic import BaseModel, ConfigDict, Field
-from pynamodb.exceptions import TransactWriteError
-
-from shared.errors import Conflict
-from shared.models import ACTIVE, AccountModel, InvoiceModel, TerritoryAgentModel, transaction
-from shared.timeutil import utc_now
+from shared.models import AccountModel, InvoiceModel
 
 OUTSTANDING_INVOICE_STATUSES = frozenset({"open", "uncollectible"})
-
-# A territory is a postal code or similar area id; ids are plain printable text.
-Territory = Annotated[
-    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]*$")
-]
-PrintableText = r"^[^\x00-\x1f\x7f]+$"
+AccountStatus = Literal["active", "cancellation_requested", "cancelled"]
 
 
-class CardView(BaseModel):
+class CardView(TypedDict):
     brand: str
     last4: str
     exp_month: int
     exp_year: int
 
 
-class Money(BaseModel):
+class Money(TypedDict):
     amount: int
     currency: str
 
 
-class AccountView(BaseModel):
+class AccountView(TypedDict):
     account_id: str
     email: str
     name: str
-    status: Literal["active", "cancellation_requested", "cancelled"]
+    status: AccountStatus
     subscription_status: str | None
     card: CardView | None
     balance_due: Money
@@ -44,18 +37,6 @@ class AccountView(BaseModel):
     lead_count: int
     territories: list[str]
     stripe_customer_id: str | None
-
-
-class NewAccount(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    account_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
-    email: str = Field(
-        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", max_length=254
-    )
-    name: str = Field(min_length=1, max_length=200, pattern=PrintableText)
-    territories: list[Territory] = Field(default_factory=list, max_length=90)
-    stripe_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]+$")
 
 
 def card_view(account: AccountModel) -> CardView | None:
@@ -84,7 +65,8 @@ def account_view(account: AccountModel) -> AccountView:
         account_id=account.account_id,
         email=account.email,
         name=account.name,
-        status=account.status,
+        # The data layer writes only these three (shared.models ACTIVE, ...).
+        status=cast(AccountStatus, account.status),
         subscription_status=account.subscription_status,
         card=card_view(account),
         balance_due=Money(
@@ -96,38 +78,3 @@ def account_view(account: AccountModel) -> AccountView:
         territories=list(account.territories or []),
         stripe_customer_id=account.stripe_customer_id,
     )
-
-
-def create_account(new: NewAccount, stripe_customer_id: str) -> AccountModel:
-    """Writes the account and its territory memberships in one transaction."""
-    now = utc_now()
-    territories = sorted(set(new.territories))
-    account = AccountModel(
-        new.account_id,
-        email=str(new.email),
-        name=new.name,
-        status=ACTIVE,
-        stripe_customer_id=stripe_customer_id,
-        territories=territories,
-        lead_count=0,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with transaction() as write:
-            write.save(account, condition=AccountModel.account_id.does_not_exist())
-            for territory in territories:
-                write.save(TerritoryAgentModel(territory, new.account_id))
-    except TransactWriteError as error:
-        if error.cause_response_code == "TransactionCanceledException":
-            raise Conflict(f"Account {new.account_id} already exists.") from None
-        raise
-    return account
-
-
-def account_exists(account_id: str) -> bool:
-    try:
-        AccountModel.get(account_id, attributes_to_get=["account_id"])
-    except AccountModel.DoesNotExist:
-        return False
-    return True

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
+from typing import get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+MAX_PRESIGNED_URL_TTL_SECONDS = 300  # API.md: a download link lives at most five minutes
+NUMBER_PARSERS: dict[object, type[int] | type[float]] = {int: int, float: float}
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+# A frozen dataclass, not a pydantic model: every function reads it on its request path, and
+# pydantic's import alone costs a read-only function about a third of its cold-start floor.
+# Secrets are `repr=False` so neither a log line nor a traceback can print them.
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     environment: str = "local"
     aws_region: str = "us-east-1"
     # Set locally to the moto server; unset in AWS.
@@ -36,27 +41,46 @@ class Settings(BaseModel):
 
     # Stripe. Locally: the key itself and localstripe's address. In AWS: SSM parameter names.
     stripe_api_base: str | None = None
-    stripe_secret_key: SecretStr | None = None
+    stripe_secret_key: str | None = field(default=None, repr=False)
     stripe_secret_key_parameter: str | None = None
     stripe_publishable_key: str = ""
     # Where the page loads Stripe.js from (localstripe's fake one locally).
     stripe_js_url: str = "https://js.stripe.com/v3/"
-    stripe_webhook_secrets: SecretStr | None = None
+    stripe_webhook_secrets: str | None = field(default=None, repr=False)
     stripe_webhook_secrets_parameter: str | None = None
     stripe_max_network_retries: int = 2
     stripe_timeout_seconds: float = 10.0
     # Key that signs pagination cursors so we only accept the ones we issued.
-    cursor_secret: SecretStr | None = None
+    cursor_secret: str | None = field(default=None, repr=False)
     cursor_secret_parameter: str | None = None
 
     seller_name: str = "Predictive Leads Inc."
     seller_address: str = "100 Congress Ave, Austin, TX 78701, USA"
-    presigned_url_ttl_seconds: int = Field(default=300, ge=1, le=300)
+    presigned_url_ttl_seconds: int = MAX_PRESIGNED_URL_TTL_SECONDS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.presigned_url_ttl_seconds <= MAX_PRESIGNED_URL_TTL_SECONDS:
+            raise ValueError(
+                f"presigned_url_ttl_seconds must be 1..{MAX_PRESIGNED_URL_TTL_SECONDS}, "
+                f"not {self.presigned_url_ttl_seconds}"
+            )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Each field from the variable of the same name in upper case; others are ignored."""
         source = os.environ if environ is None else environ
-        return cls.model_validate({key.lower(): value for key, value in source.items()})
+        types = get_type_hints(cls)
+        values: dict[str, object] = {}
+        for setting in fields(cls):
+            raw = source.get(setting.name.upper())
+            if raw is None:
+                continue
+            parse = NUMBER_PARSERS.get(types[setting.name])
+            try:
+                values[setting.name] = raw if parse is None else parse(raw)
+            except ValueError:
+                raise ValueError(f"{setting.name.upper()} must be a number, not {raw!r}") from None
+        return cls(**values)  # type: ignore[arg-type]  # each value was parsed for its field
 
     def stripe_api_key(self) -> str:
         return _resolve_secret(self.stripe_secret_key, self.stripe_secret_key_parameter)
@@ -69,9 +93,9 @@ class Settings(BaseModel):
         return _resolve_secret(self.cursor_secret, self.cursor_secret_parameter).encode()
 
 
-def _resolve_secret(direct: SecretStr | None, parameter_name: str | None) -> str:
-    if direct is not None and direct.get_secret_value():
-        return direct.get_secret_value()
+def _resolve_secret(direct: str | None, parameter_name: str | None) -> str:
+    if direct:
+        return direct
     if parameter_name:
         # Imported here: only functions that need a secret pay for the parameters module.
         from aws_lambda_powertools.utilities import parameters

@@ -2,11 +2,13 @@
 PDF is missing or stale), and hand out short-lived download links.
 
 The PDF module (fpdf2) is imported only inside `render_and_store`, so a download of an invoice
-whose PDF is current never loads it."""
+whose PDF is current never loads it; nor does the download load pydantic (its answer is a
+TypedDict)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TypedDict
+
 from pynamodb.exceptions import UpdateError
 
 from shared.config import Settings
@@ -18,14 +20,7 @@ from shared.storage import download_filename, new_pdf_key, presign_download, put
 from shared.timeutil import iso
 
 
-class RenderRequest(BaseModel):
-    """The render queue's message (sent by the Stripe webhook)."""
-
-    account_id: str = Field(min_length=1, max_length=128)
-    invoice_id: str = Field(pattern=r"^in_[A-Za-z0-9_]+$", max_length=255)
-
-
-class DownloadLink(BaseModel):
+class DownloadLink(TypedDict):
     url: str
     expires_at: str
     filename: str
@@ -73,9 +68,9 @@ def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
     return key
 
 
-def handle_render_request(settings: Settings, request: RenderRequest) -> str | None:
+def handle_render_request(settings: Settings, account_id: str, invoice_id: str) -> str | None:
     """Idempotent: a draft has no PDF yet and a current PDF is not rendered again."""
-    invoice = find_invoice(request.account_id, request.invoice_id)
+    invoice = find_invoice(account_id, invoice_id)
     if invoice.status == DRAFT:
         logger.info("draft invoice not rendered", extra={"invoice_id": invoice.invoice_id})
         return None

@@ -1,10 +1,10 @@
-"""GET /v1/health and GET /v1/account."""
+"""GET /v1/health and GET /v1/account. No body, no query: answered without loading pydantic."""
 
 from shared.accounts import AccountView, account_view
 from shared.api import create_app, http_handler
 from shared.auth import require_agent
 
-app = create_app()
+app = create_app(validate_requests=False)
 
 
 @app.get("/v1/health")

@@ -12,9 +12,18 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.invoice_documents import RenderRequest, handle_render_request
+from pydantic import BaseModel, Field
+
+from shared.invoice_documents import handle_render_request
 from shared.observability import logger, metrics, tracer
 from shared.runtime import bootstrap
+
+class RenderRequest(BaseModel):
+    """The render queue's message (sent by the Stripe events consumer)."""
+
+    account_id: str = Field(min_length=1, max_length=128)
+    invoice_id: str = Field(pattern=r"^in_[A-Za-z0-9_]+$", max_length=255)
+
 
 # An all-failed batch is reported item by item too, rather than raised as one error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -24,7 +33,7 @@ def render_record(record: SQSRecord) -> None:
     request = RenderRequest.model_validate_json(record.body)
     logger.append_keys(invoice_id=request.invoice_id)
     try:
-        handle_render_request(bootstrap(), request)
+        handle_render_request(bootstrap(), request.account_id, request.invoice_id)
     finally:
         logger.remove_keys(["invoice_id"])
 

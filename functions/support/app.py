@@ -5,7 +5,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.accounts import AccountView, NewAccount, account_exists, account_view, create_account
+from shared.account_creation import NewAccount, account_exists, create_account
+from shared.accounts import AccountView, account_view
 from shared.api import create_app, http_handler
 from shared.auth import require_support
 from shared.errors import Conflict

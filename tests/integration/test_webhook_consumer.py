@@ -4,6 +4,7 @@ the same event in several messages takes effect once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -41,7 +42,7 @@ def render_queue(stack) -> tuple[Any, str]:
 
 @pytest.fixture(scope="module")
 def test_settings(stack, render_queue) -> Settings:
-    return bootstrap().model_copy(update={"render_queue_url": render_queue[1]})
+    return dataclasses.replace(bootstrap(), render_queue_url=render_queue[1])
 
 
 @pytest.fixture

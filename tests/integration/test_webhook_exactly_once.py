@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -50,8 +50,8 @@ def queues(stack) -> Queues:
 
 @pytest.fixture(scope="module")
 def test_settings(stack, queues) -> Settings:
-    return bootstrap().model_copy(
-        update={"render_queue_url": queues.render, "stripe_events_queue_url": queues.events}
+    return replace(
+        bootstrap(), render_queue_url=queues.render, stripe_events_queue_url=queues.events
     )
 
 

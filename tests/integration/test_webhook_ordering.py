@@ -6,6 +6,7 @@ Stripe itself is a fake here (its current state), our code is not."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -88,7 +89,7 @@ def render_queue(stack) -> str:
 
 @pytest.fixture(scope="module")
 def test_settings(stack, render_queue) -> Settings:
-    return bootstrap().model_copy(update={"render_queue_url": render_queue})
+    return dataclasses.replace(bootstrap(), render_queue_url=render_queue)
 
 
 @pytest.fixture

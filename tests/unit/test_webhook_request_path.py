@@ -3,6 +3,7 @@ touches DynamoDB nor Stripe; a queue that does not take the event is a 503 so St
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -10,7 +11,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from pydantic import SecretStr
 from pynamodb.connection.base import Connection
 
 from shared.config import Settings
@@ -29,7 +29,7 @@ from tests.stripe_events import (
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/StripeEventsQueue"
 SETTINGS = Settings(
-    stripe_webhook_secrets=SecretStr(f"{PRIMARY_SECRET},{ROTATED_SECRET}"),
+    stripe_webhook_secrets=f"{PRIMARY_SECRET},{ROTATED_SECRET}",
     stripe_events_queue_url=QUEUE_URL,
 )
 
@@ -151,7 +151,7 @@ def test_a_queue_that_does_not_take_the_event_is_503(error):
 
 
 def test_no_configured_queue_is_503_not_a_silent_drop():
-    settings = SETTINGS.model_copy(update={"stripe_events_queue_url": ""})
+    settings = dataclasses.replace(SETTINGS, stripe_events_queue_url="")
     sqs = RecordingSqs()
 
     with pytest.raises(ServiceUnavailable):

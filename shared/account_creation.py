@@ -1,0 +1,68 @@
+"""Account creation by support: the request body it validates and the one transaction it writes.
+
+Kept apart from `shared.accounts` (the read side) so the account function's request path never
+loads pydantic; only functions that validate a body pay for it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pynamodb.exceptions import TransactWriteError
+
+from shared.errors import Conflict
+from shared.models import ACTIVE, AccountModel, TerritoryAgentModel, transaction
+from shared.timeutil import utc_now
+
+# A territory is a postal code or similar area id; ids are plain printable text.
+Territory = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]*$")
+]
+PrintableText = r"^[^\x00-\x1f\x7f]+$"
+
+
+class NewAccount(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
+    account_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+    email: str = Field(
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", max_length=254
+    )
+    name: str = Field(min_length=1, max_length=200, pattern=PrintableText)
+    territories: list[Territory] = Field(default_factory=list, max_length=90)
+    stripe_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]+$")
+
+
+def create_account(new: NewAccount, stripe_customer_id: str) -> AccountModel:
+    """Writes the account and its territory memberships in one transaction."""
+    now = utc_now()
+    territories = sorted(set(new.territories))
+    account = AccountModel(
+        new.account_id,
+        email=str(new.email),
+        name=new.name,
+        status=ACTIVE,
+        stripe_customer_id=stripe_customer_id,
+        territories=territories,
+        lead_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction() as write:
+            write.save(account, condition=AccountModel.account_id.does_not_exist())
+            for territory in territories:
+                write.save(TerritoryAgentModel(territory, new.account_id))
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            raise Conflict(f"Account {new.account_id} already exists.") from None
+        raise
+    return account
+
+
+def account_exists(account_id: str) -> bool:
+    try:
+        AccountModel.get(account_id, attributes_to_get=["account_id"])
+    except AccountModel.DoesNotExist:
+        return False
+    return True
