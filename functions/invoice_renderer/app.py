@@ -11,12 +11,12 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from pydantic import BaseModel, Field
 
 from shared.invoice_documents import handle_render_request
 from shared.observability import logger, metrics, tracer
 from shared.runtime import bootstrap
+
 
 class RenderRequest(BaseModel):
     """The render queue's message (sent by the Stripe events consumer)."""
