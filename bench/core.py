@@ -45,6 +45,9 @@ class BenchRow:
 class BenchContext:
     stack: LocalStack
     repeats: int = 15
+    # Fresh-process samples per cold-start row, each side's best kept: on these shared machines
+    # one run in three is disturbed by a third or more, and the best of fewer samples wanders.
+    cold_repeats: int = 15
 
     def env(self) -> dict[str, str]:
         return {**os.environ, **self.stack.environment}

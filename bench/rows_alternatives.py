@@ -49,7 +49,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
     _seed()
     event = _event()
     env = ctx.env()
-    repeats = max(5, ctx.repeats // 2)
+    repeats = ctx.cold_repeats
     ours_samples, fastapi_samples = [], []
     for _ in range(repeats):  # in turn, so load from elsewhere weighs on both alike
         ours_samples.append(cold_start_seconds(OURS, event, env, 1))

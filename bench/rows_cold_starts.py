@@ -72,7 +72,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         timeout=30,
     ).raise_for_status()
     env = ctx.env()
-    repeats = max(5, ctx.repeats // 2)
+    repeats = ctx.cold_repeats
     rows = []
     for label, module, sample, as_agent, with_stripe, target in FUNCTIONS:
         function, floor = cold_start_vs_floor(

@@ -191,7 +191,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
     render_and_store(settings, newest)  # the usual download: the PDF is already current
 
     env = ctx.env()
-    repeats = max(5, ctx.repeats // 2)
+    repeats = ctx.cold_repeats
     table = env["ACCOUNTS_TABLE"]
     listing, listing_floor = cold_start_vs_floor(
         "functions.invoice_listing.app",

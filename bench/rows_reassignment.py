@@ -321,7 +321,7 @@ def _cold_start_rows(ctx: BenchContext) -> list[BenchRow]:
         agent_id, email="t@example.com", name="Bench", created_at=now, updated_at=now
     ).save()
     env = ctx.env()
-    repeats = max(5, ctx.repeats // 2)
+    repeats = ctx.cold_repeats
     table = env["ACCOUNTS_TABLE"]
     tickets, floor = cold_start_vs_floor(
         "functions.cancellation_tickets.app",

@@ -207,7 +207,7 @@ def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRo
         env = {**ctx.env(), QUEUE_VARIABLE: queue_url}
         # Floor and functions sampled in turn, so load from elsewhere weighs on all alike; each
         # fresh process gets its own new event, so every cold start really handles one.
-        for _ in range(ctx.repeats):
+        for _ in range(ctx.cold_repeats):
             floors.append(floor_seconds(env, table, 1, with_stripe=True))
             requests.append(cold_start_seconds(MODULE, updates.next_api_event(), env, 1))
             batch = sqs_batch(json.dumps(updates.next_event()))
