@@ -4,8 +4,11 @@ exceptions into API.md's error bodies, and one Lambda entry-point wrapper."""
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
+import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -52,10 +55,13 @@ def _field_name(location: tuple[Any, ...]) -> str:
 def create_app(*, validate_requests: bool = True) -> APIGatewayHttpResolver:
     """The resolver every API function uses, with API.md's error bodies.
 
-    `validate_requests=False` is for functions whose routes take no body and no query (their only
-    inputs are the verified token and a path id): Powertools' validation is built on pydantic,
-    whose import alone would add a third to such a function's cold start. Their answers are
-    TypedDicts, which the OpenAPI document describes all the same."""
+    Powertools' validation is built on pydantic, whose import alone adds about a third to a
+    function's cold start. A function whose routes take no body and no query (their only inputs
+    are the verified token and a path id) runs with `validate_requests=False`. A function that
+    mixes such reads with a validated write turns it off too and opts the write in with
+    Powertools' per-route `enable_validation=True`, naming its body model through
+    `lazy_module`: pydantic then loads when that route is first called, never for the reads.
+    Answers are TypedDicts, which the OpenAPI document describes all the same."""
     app = APIGatewayHttpResolver(enable_validation=validate_requests)
 
     @app.exception_handler(DomainError)
@@ -89,6 +95,25 @@ def create_app(*, validate_requests: bool = True) -> APIGatewayHttpResolver:
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     return app
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module `name`, executed on first attribute access (the standard library's LazyLoader).
+
+    Route signatures are annotations evaluated by Powertools only when the route is first
+    validated (`from __future__ import annotations`), so `body: requests.Model` with
+    `requests = lazy_module(...)` keeps the model's module, and pydantic, off other routes."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
 
 
 def find_raw_card_fields(value: Any) -> bool:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pynamodb.exceptions import TransactWriteError
 
 from shared.auth import Principal
@@ -33,6 +32,9 @@ from shared.models import (
 )
 from shared.pagination import signed_page
 from shared.timeutil import iso, utc_now
+
+if TYPE_CHECKING:
+    from shared.ticket_requests import Approval, NewTicket, Rejection
 
 # Ticket statuses (API.md): open -> processing -> completed | open -> withdrawn | open -> rejected
 OPEN = "open"
@@ -65,44 +67,14 @@ CONSEQUENCES = (
 Enqueue = Callable[[dict[str, str]], object]
 
 
-class NewTicket(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    reason: Reason
-    comment: str | None = Field(default=None, max_length=2000)
-    # Documented as const true: a client that sends false is told so, with this message.
-    acknowledge_consequences: bool = Field(
-        json_schema_extra={"const": True},
-        description="Must be true: the agent acknowledges losing access and their leads.",
-    )
-
-    @field_validator("acknowledge_consequences")
-    @classmethod
-    def must_acknowledge(cls, value: bool) -> bool:
-        if value is not True:
-            raise ValueError("The consequences of cancelling must be acknowledged.")
-        return value
-
-
-class Approval(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    effective: Effective = "immediately"
-
-
-class Rejection(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    note: str = Field(min_length=1, max_length=2000)
-
-
-class ReassignmentView(BaseModel):
+# Views are TypedDicts: listing or withdrawing a ticket never loads pydantic (see create_app).
+class ReassignmentView(TypedDict):
     total: int
     reassigned: int
     unassigned: int
 
 
-class TicketView(BaseModel):
+class TicketView(TypedDict):
     id: str
     account_id: str
     status: TicketStatus
@@ -111,15 +83,15 @@ class TicketView(BaseModel):
     created: str
     updated_at: str | None
     consequences: list[str]
-    effective: Effective | None = None
-    decided_by: str | None = None
-    note: str | None = None
-    reassignment: ReassignmentView | None = None
+    effective: Effective | None
+    decided_by: str | None
+    note: str | None
+    reassignment: ReassignmentView | None
 
 
-class TicketList(BaseModel):
+class TicketList(TypedDict):
     tickets: list[TicketView]
-    next_cursor: str | None = None
+    next_cursor: str | None
 
 
 def ticket_view(ticket: TicketModel) -> TicketView:
@@ -127,13 +99,14 @@ def ticket_view(ticket: TicketModel) -> TicketView:
     return TicketView(
         id=ticket.ticket_id,
         account_id=ticket.account_id,
-        status=ticket.status,
-        reason=ticket.reason,
+        # The data layer writes only the documented values (TicketStatus, Reason, Effective).
+        status=cast(TicketStatus, ticket.status),
+        reason=cast(Reason, ticket.reason),
         comment=ticket.comment,
         created=ticket.created,
         updated_at=iso(ticket.updated_at),
         consequences=list(CONSEQUENCES),
-        effective=ticket.effective,
+        effective=cast(Effective | None, ticket.effective),
         decided_by=ticket.decided_by,
         note=ticket.note,
         reassignment=None

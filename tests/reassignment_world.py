@@ -23,7 +23,8 @@ from shared.models import (
     TicketModel,
 )
 from shared.reassignment import ReassignmentJob
-from shared.tickets import Approval, NewTicket, approve_ticket, open_ticket
+from shared.ticket_requests import Approval, NewTicket
+from shared.tickets import approve_ticket, open_ticket
 from shared.timeutil import iso, utc_now
 
 SUPPORT = Principal(subject="support-tests", email=None, groups=frozenset({"support"}))

@@ -1,10 +1,15 @@
 """The agent's cancellation tickets: POST/GET /v1/account/cancellation-tickets and
-DELETE /v1/account/cancellation-tickets/{ticket_id}."""
+DELETE /v1/account/cancellation-tickets/{ticket_id}.
 
-from shared.api import create_app, http_handler
+Only POST validates a body; listing and withdrawing never load pydantic (see create_app)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.api import create_app, http_handler, lazy_module
 from shared.auth import require_agent
 from shared.tickets import (
-    NewTicket,
     TicketList,
     TicketView,
     open_ticket,
@@ -13,11 +18,16 @@ from shared.tickets import (
     withdraw_ticket,
 )
 
-app = create_app()
+if TYPE_CHECKING:
+    from shared import ticket_requests
+else:
+    ticket_requests = lazy_module("shared.ticket_requests")
+
+app = create_app(validate_requests=False)
 
 
-@app.post("/v1/account/cancellation-tickets", status_code=201)
-def open_cancellation_ticket(request: NewTicket) -> TicketView:
+@app.post("/v1/account/cancellation-tickets", status_code=201, enable_validation=True)
+def open_cancellation_ticket(request: ticket_requests.NewTicket) -> TicketView:
     account = require_agent(app.current_event)
     return ticket_view(open_ticket(account, request))
 
@@ -25,7 +35,8 @@ def open_cancellation_ticket(request: NewTicket) -> TicketView:
 @app.get("/v1/account/cancellation-tickets")
 def list_cancellation_tickets() -> TicketList:
     account = require_agent(app.current_event)
-    return TicketList(tickets=[ticket_view(ticket) for ticket in tickets_of(account.account_id)])
+    tickets = [ticket_view(ticket) for ticket in tickets_of(account.account_id)]
+    return TicketList(tickets=tickets, next_cursor=None)
 
 
 @app.delete("/v1/account/cancellation-tickets/<ticket_id>")

@@ -14,9 +14,8 @@ from shared.leads import LeadPage, LeadUpsert, agent_leads, upsert_leads
 from shared.queues import send_message
 from shared.runtime import bootstrap
 from shared.stripe_gateway import gateway_for
+from shared.ticket_requests import Approval, Rejection
 from shared.tickets import (
-    Approval,
-    Rejection,
     TicketList,
     TicketStatus,
     TicketView,

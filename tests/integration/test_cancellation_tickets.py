@@ -12,7 +12,8 @@ from shared.auth import Principal
 from shared.errors import PaymentProviderUnavailable
 from shared.models import AccountModel, TerritoryAgentModel
 from shared.runtime import bootstrap
-from shared.tickets import Approval, approve_ticket, find_ticket
+from shared.ticket_requests import Approval
+from shared.tickets import approve_ticket, find_ticket
 from tests.conftest import Api
 
 TICKETS = "/v1/account/cancellation-tickets"
