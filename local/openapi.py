@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from local.cfn import load_template, resources_of_type
+from shared.query import QUERY_PARAMETERS_EXTENSION
 
 TITLE = "Account & Billing API"
 VERSION = "1.0.0"
@@ -105,6 +106,10 @@ def build_document() -> dict[str, Any]:
 
 
 def _shape_operation(operation: dict[str, Any], *, secured: bool) -> None:
+    # Query strings validated by shared.query, described on their route (Powertools cannot).
+    query_parameters = operation.pop(QUERY_PARAMETERS_EXTENSION, None)
+    if query_parameters:
+        operation.setdefault("parameters", []).extend(query_parameters)
     responses = operation.setdefault("responses", {})
     # Powertools documents request validation as 422; this API answers 400 (API.md).
     responses.pop("422", None)

@@ -6,7 +6,7 @@ invoice-id index filtered to the caller's account. Nothing here imports the PDF 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, get_args
 
 from shared.errors import InvalidCursor, NotFound
 from shared.models import InvoiceModel
@@ -14,6 +14,7 @@ from shared.pagination import decode_cursor, encode_cursor
 from shared.timeutil import iso
 
 PaymentStatus = Literal["paid", "failed", "pending", "action_required", "void", "uncollectible"]
+PAYMENT_STATUSES: tuple[str, ...] = get_args(PaymentStatus)
 InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
 
 DRAFT = "draft"

@@ -1,32 +1,44 @@
 """GET /v1/billing/invoices and GET /v1/billing/invoices/{invoice_id}: the agent's own invoices.
 
-Available after cancellation too (billing records stay). Never imports the PDF renderer."""
+Available after cancellation too (billing records stay). Never imports the PDF renderer, nor
+pydantic: the query is checked against its JSON Schema (see shared.query)."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from typing import cast
 
 from shared.api import create_app, http_handler
 from shared.auth import require_agent
-from shared.invoices import InvoicePage, InvoiceView, PaymentStatus, find_invoice, invoice_view
+from shared.invoices import (
+    PAYMENT_STATUSES,
+    InvoicePage,
+    InvoiceView,
+    PaymentStatus,
+    find_invoice,
+    invoice_view,
+)
 from shared.invoices import list_invoices as query_invoices
+from shared.query import QueryParameters
 from shared.runtime import bootstrap
 
-app = create_app()
+LIST_QUERY = QueryParameters(
+    {
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "cursor": {"type": "string", "maxLength": 2048},
+        "status": {"type": "string", "enum": list(PAYMENT_STATUSES)},
+    }
+)
+
+app = create_app(validate_requests=False)
 
 
-@app.get("/v1/billing/invoices")
-def list_invoices(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    status: Annotated[PaymentStatus | None, Query()] = None,
-) -> InvoicePage:
+@app.get("/v1/billing/invoices", openapi_extensions=LIST_QUERY.openapi_extensions())
+def list_invoices() -> InvoicePage:
+    query = LIST_QUERY.parse(app.current_event.query_string_parameters)
     account = require_agent(app.current_event, allow_cancelled=True)
     return query_invoices(
         account.account_id,
-        limit=limit,
-        cursor=cursor,
-        status=status,
+        limit=int(query["limit"]),
+        cursor=query["cursor"],
+        status=cast(PaymentStatus | None, query["status"]),
         key=bootstrap().cursor_signing_key(),
     )
 

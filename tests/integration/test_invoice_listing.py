@@ -170,7 +170,9 @@ def test_bad_query_parameters_are_400(new_agent, params):
     response = agent.get("/v1/billing/invoices", params=params)
 
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_request"
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert [problem["field"] for problem in error["fields"]] == list(params)
 
 
 def test_default_limit_is_20(new_agent):
