@@ -20,6 +20,10 @@ class CardView(TypedDict):
     exp_year: int
 
 
+class CardEnvelope(TypedDict):
+    card: CardView | None
+
+
 class Money(TypedDict):
     amount: int
     currency: str

@@ -52,17 +52,17 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def create_app(*, validate_requests: bool = True) -> APIGatewayHttpResolver:
+def create_app() -> APIGatewayHttpResolver:
     """The resolver every API function uses, with API.md's error bodies.
 
-    Powertools' validation is built on pydantic, whose import alone adds about a third to a
-    function's cold start. A function whose routes take no body and no query (their only inputs
-    are the verified token and a path id) runs with `validate_requests=False`. A function that
-    mixes such reads with a validated write turns it off too and opts the write in with
-    Powertools' per-route `enable_validation=True`, naming its body model through
-    `lazy_module`: pydantic then loads when that route is first called, never for the reads.
-    Answers are TypedDicts, which the OpenAPI document describes all the same."""
-    app = APIGatewayHttpResolver(enable_validation=validate_requests)
+    Validation is per route. Powertools' event-handler validation is built on pydantic, whose
+    import alone adds about a third to a function's cold start, so reads never pay for it:
+    - a route that takes a body (or answers with a pydantic model) opts in with Powertools'
+      `enable_validation=True`, and names its model through `lazy_module`, so pydantic loads
+      when that route is first called;
+    - a route that takes a query checks it against JSON Schema (`shared.query`);
+    - every other input is the verified token or a path id, and answers are TypedDicts."""
+    app = APIGatewayHttpResolver()
 
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response[str]:

@@ -79,10 +79,6 @@ class CardUpdateResult(BaseModel):
     invoices_failed: list[InvoiceFailure]
 
 
-class CardEnvelope(BaseModel):
-    card: CardView | None
-
-
 def _require_customer(account: AccountModel) -> str:
     if not account.stripe_customer_id:
         raise Conflict("This account has no billing profile yet; contact support.")

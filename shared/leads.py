@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
 
 from shared.errors import Conflict, NotFound
@@ -20,27 +19,15 @@ from shared.models import (
 from shared.pagination import signed_page
 from shared.timeutil import iso, utc_now
 
+if TYPE_CHECKING:
+    from shared.lead_requests import LeadInput, LeadUpsert
+
 ASSIGNED = "assigned"
 UNASSIGNED = "unassigned"
 
 
-class LeadInput(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    lead_id: str = Field(min_length=1, max_length=128)
-    territory: str = Field(min_length=1, max_length=32)
-    assigned_agent_id: str | None = Field(default=None, min_length=1, max_length=128)
-    address: str | None = Field(default=None, max_length=500)
-    score: float | None = Field(default=None, ge=0, le=1)
-
-
-class LeadUpsert(BaseModel):
-    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
-
-    leads: list[LeadInput] = Field(min_length=1, max_length=500)
-
-
-class LeadView(BaseModel):
+# Views are TypedDicts: support's reads never load pydantic (see shared.api.create_app).
+class LeadView(TypedDict):
     lead_id: str
     territory: str
     assigned_agent_id: str | None
@@ -50,7 +37,7 @@ class LeadView(BaseModel):
     updated_at: str | None
 
 
-class LeadPage(BaseModel):
+class LeadPage(TypedDict):
     leads: list[LeadView]
     next_cursor: str | None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, get_args
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -44,6 +44,7 @@ WITHDRAWN = "withdrawn"
 REJECTED = "rejected"
 
 TicketStatus = Literal["open", "processing", "completed", "withdrawn", "rejected"]
+TICKET_STATUSES: tuple[str, ...] = get_args(TicketStatus)
 Reason = Literal[
     "too_expensive",
     "missing_features",

@@ -4,7 +4,7 @@ from shared.accounts import AccountView, account_view
 from shared.api import create_app, http_handler
 from shared.auth import require_agent
 
-app = create_app(validate_requests=False)
+app = create_app()
 
 
 @app.get("/v1/health")

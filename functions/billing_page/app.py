@@ -12,7 +12,7 @@ from shared.runtime import bootstrap
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "styles.css": "text/css; charset=utf-8"}
 
-app = create_app(validate_requests=False)  # no body, no query: see create_app
+app = create_app()
 
 
 @cache

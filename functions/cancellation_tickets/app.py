@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 else:
     ticket_requests = lazy_module("shared.ticket_requests")
 
-app = create_app(validate_requests=False)
+app = create_app()
 
 
 @app.post("/v1/account/cancellation-tickets", status_code=201, enable_validation=True)

@@ -1,29 +1,35 @@
 """Update Credit Card and Submit Payment:
-POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card."""
+POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card.
 
-from shared.accounts import card_view
-from shared.api import create_app, http_handler
+Reading the card never loads pydantic nor Powertools idempotency: the card machinery
+(shared.cards) loads lazily, when a setup intent or a card update is first asked for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.accounts import CardEnvelope, card_view
+from shared.api import create_app, http_handler, lazy_module
 from shared.auth import require_agent
-from shared.cards import (
-    CardEnvelope,
-    CardUpdateRequest,
-    CardUpdateResult,
-    SetupIntentView,
-    create_setup_intent,
-    record_invoice,
-    update_card_once,
-)
 from shared.runtime import bootstrap
 from shared.stripe_gateway import gateway_for
+
+if TYPE_CHECKING:
+    from shared import cards
+else:
+    cards = lazy_module("shared.cards")
 
 app = create_app()
 
 
-@app.post("/v1/billing/setup-intents", status_code=201)
-def start_card_setup() -> SetupIntentView:
+# Validated for its answer (a pydantic model), though it takes no body.
+@app.post("/v1/billing/setup-intents", status_code=201, enable_validation=True)
+def start_card_setup() -> cards.SetupIntentView:
     account = require_agent(app.current_event)
     settings = bootstrap()
-    return create_setup_intent(account, gateway_for(settings), settings.stripe_publishable_key)
+    return cards.create_setup_intent(
+        account, gateway_for(settings), settings.stripe_publishable_key
+    )
 
 
 @app.get("/v1/billing/card")
@@ -31,16 +37,16 @@ def get_card() -> CardEnvelope:
     return CardEnvelope(card=card_view(require_agent(app.current_event)))
 
 
-@app.put("/v1/billing/card")
-def put_card(request: CardUpdateRequest) -> CardUpdateResult:
+@app.put("/v1/billing/card", enable_validation=True)
+def put_card(request: cards.CardUpdateRequest) -> cards.CardUpdateResult:
     account = require_agent(app.current_event)
     settings = bootstrap()
-    return update_card_once(
+    return cards.update_card_once(
         settings,
         account,
         request,
         gateway_for(settings),
-        on_invoice_changed=record_invoice,
+        on_invoice_changed=cards.record_invoice,
         lambda_context=app.lambda_context,
     )
 

@@ -8,7 +8,7 @@ from shared.auth import require_agent
 from shared.invoice_documents import DownloadLink, download_link
 from shared.runtime import bootstrap
 
-app = create_app(validate_requests=False)
+app = create_app()
 
 
 @app.get("/v1/billing/invoices/<invoice_id>/download")

@@ -27,7 +27,7 @@ LIST_QUERY = QueryParameters(
     }
 )
 
-app = create_app(validate_requests=False)
+app = create_app()
 
 
 @app.get("/v1/billing/invoices", openapi_extensions=LIST_QUERY.openapi_extensions())

@@ -1,23 +1,26 @@
-"""Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue."""
+"""Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue.
+
+Reads (the ticket queue, a ticket, an agent's leads) never load pydantic: their queries are
+checked against JSON Schema (shared.query) and the body models of the writes load lazily, when
+a write is first validated (see shared.api.create_app)."""
+
+from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from shared.account_creation import NewAccount, account_exists, create_account
 from shared.accounts import AccountView, account_view
-from shared.api import create_app, http_handler
+from shared.api import create_app, http_handler, lazy_module
 from shared.auth import require_support
 from shared.errors import Conflict
-from shared.leads import LeadPage, LeadUpsert, agent_leads, upsert_leads
+from shared.leads import LeadPage, agent_leads, upsert_leads
+from shared.query import QueryParameters
 from shared.queues import send_message
 from shared.runtime import bootstrap
 from shared.stripe_gateway import gateway_for
-from shared.ticket_requests import Approval, Rejection
 from shared.tickets import (
+    TICKET_STATUSES,
     TicketList,
-    TicketStatus,
     TicketView,
     approve_ticket,
     find_ticket,
@@ -26,45 +29,70 @@ from shared.tickets import (
     ticket_view,
 )
 
+if TYPE_CHECKING:
+    from shared import account_creation, lead_requests, ticket_requests
+else:
+    account_creation = lazy_module("shared.account_creation")
+    lead_requests = lazy_module("shared.lead_requests")
+    ticket_requests = lazy_module("shared.ticket_requests")
+
+CURSOR = {"type": "string", "maxLength": 2048}
+LEADS_QUERY = QueryParameters(
+    {"limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "cursor": CURSOR}
+)
+TICKETS_QUERY = QueryParameters(
+    {
+        "status": {"type": "string", "enum": list(TICKET_STATUSES), "default": "open"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+        "cursor": CURSOR,
+    }
+)
+
 app = create_app()
 
 
-@app.post("/v1/support/accounts", status_code=201)
-def create_agent_account(new_account: NewAccount) -> AccountView:
+@app.post("/v1/support/accounts", status_code=201, enable_validation=True)
+def create_agent_account(new_account: account_creation.NewAccount) -> AccountView:
     require_support(app.current_event)
-    if account_exists(new_account.account_id):
+    if account_creation.account_exists(new_account.account_id):
         raise Conflict(f"Account {new_account.account_id} already exists.")
     customer_id = new_account.stripe_customer_id or gateway_for(bootstrap()).create_customer(
         email=new_account.email, name=new_account.name, account_id=new_account.account_id
     )
-    account = create_account(new_account, customer_id)
+    account = account_creation.create_account(new_account, customer_id)
     return account_view(account)
 
 
-@app.post("/v1/support/leads")
-def upsert_agent_leads(upsert: LeadUpsert) -> dict[str, int]:
+@app.post("/v1/support/leads", enable_validation=True)
+def upsert_agent_leads(upsert: lead_requests.LeadUpsert) -> dict[str, int]:
     require_support(app.current_event)
     return {"upserted": upsert_leads(upsert)}
 
 
-@app.get("/v1/support/accounts/<account_id>/leads")
-def list_agent_leads(
-    account_id: str,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> LeadPage:
+@app.get(
+    "/v1/support/accounts/<account_id>/leads", openapi_extensions=LEADS_QUERY.openapi_extensions()
+)
+def list_agent_leads(account_id: str) -> LeadPage:
+    query = LEADS_QUERY.parse(app.current_event.query_string_parameters)
     require_support(app.current_event)
-    return agent_leads(account_id, limit=limit, cursor=cursor, key=bootstrap().cursor_signing_key())
+    return agent_leads(
+        account_id,
+        limit=int(query["limit"]),
+        cursor=query["cursor"],
+        key=bootstrap().cursor_signing_key(),
+    )
 
 
-@app.get("/v1/support/tickets")
-def list_tickets(
-    status: TicketStatus = "open",
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> TicketList:
+@app.get("/v1/support/tickets", openapi_extensions=TICKETS_QUERY.openapi_extensions())
+def list_tickets() -> TicketList:
+    query = TICKETS_QUERY.parse(app.current_event.query_string_parameters)
     require_support(app.current_event)
-    return support_queue(status, limit=limit, cursor=cursor, key=bootstrap().cursor_signing_key())
+    return support_queue(
+        str(query["status"]),
+        limit=int(query["limit"]),
+        cursor=query["cursor"],
+        key=bootstrap().cursor_signing_key(),
+    )
 
 
 @app.get("/v1/support/tickets/<ticket_id>")
@@ -73,8 +101,8 @@ def get_ticket(ticket_id: str) -> TicketView:
     return ticket_view(find_ticket(ticket_id))
 
 
-@app.post("/v1/support/tickets/<ticket_id>/approve", status_code=202)
-def approve(ticket_id: str, approval: Approval) -> TicketView:
+@app.post("/v1/support/tickets/<ticket_id>/approve", status_code=202, enable_validation=True)
+def approve(ticket_id: str, approval: ticket_requests.Approval) -> TicketView:
     principal = require_support(app.current_event)
     settings = bootstrap()
     ticket = approve_ticket(
@@ -87,8 +115,8 @@ def approve(ticket_id: str, approval: Approval) -> TicketView:
     return ticket_view(ticket)
 
 
-@app.post("/v1/support/tickets/<ticket_id>/reject")
-def reject(ticket_id: str, rejection: Rejection) -> TicketView:
+@app.post("/v1/support/tickets/<ticket_id>/reject", enable_validation=True)
+def reject(ticket_id: str, rejection: ticket_requests.Rejection) -> TicketView:
     principal = require_support(app.current_event)
     return ticket_view(reject_ticket(ticket_id, rejection, principal))
 
