@@ -40,6 +40,10 @@ TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", 
 
 
 class QuietHTTPServer(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: a burst of new connections (the load test opens 200
+    # at once) overflows it and the kernel resets some. API Gateway takes bursts; so must we.
+    request_queue_size = 1024
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing its keep-alive connection is normal, not worth a trace.
         if not isinstance(sys.exc_info()[1], ConnectionError):
