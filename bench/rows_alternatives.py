@@ -73,7 +73,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
             ours_cold / fastapi_cold,
             "x",
             0.6,
-            f"{ours_cold * 1000:.0f} ms vs {fastapi_cold * 1000:.0f} ms",
+            f"CPU {ours_cold * 1000:.0f} ms vs {fastapi_cold * 1000:.0f} ms",
         ),
         BenchRow(
             "warm GET /v1/billing/invoices: ours / FastAPI+Mangum",

@@ -90,7 +90,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
                 function / floor,
                 "x",
                 target,
-                f"{function * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+                f"CPU {function * 1000:.0f} ms vs {floor * 1000:.0f} ms",
             )
         )
     return rows

@@ -216,14 +216,14 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
             listing / listing_floor,
             "x",
             1.3,
-            f"{listing * 1000:.0f} ms vs {listing_floor * 1000:.0f} ms",
+            f"CPU {listing * 1000:.0f} ms vs {listing_floor * 1000:.0f} ms",
         ),
         BenchRow(
             "cold start invoice_download (current PDF) / floor",
             download / download_floor,
             "x",
             1.3,
-            f"{download * 1000:.0f} ms vs {download_floor * 1000:.0f} ms",
+            f"CPU {download * 1000:.0f} ms vs {download_floor * 1000:.0f} ms",
         ),
         *_render_rows(ctx),
     ]

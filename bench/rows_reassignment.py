@@ -345,14 +345,14 @@ def _cold_start_rows(ctx: BenchContext) -> list[BenchRow]:
             tickets / floor,
             "x",
             1.3,
-            f"{tickets * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+            f"CPU {tickets * 1000:.0f} ms vs {floor * 1000:.0f} ms",
         ),
         BenchRow(
             "cold start support (GET /v1/support/tickets) / floor+stripe",
             support / floor_stripe,
             "x",
             1.3,
-            f"{support * 1000:.0f} ms vs {floor_stripe * 1000:.0f} ms",
+            f"CPU {support * 1000:.0f} ms vs {floor_stripe * 1000:.0f} ms",
         ),
     ]
 

@@ -220,7 +220,7 @@ def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRo
             request / floor,
             "x",
             target=1.3,
-            detail=f"{request * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + first event)",
+            detail=f"CPU {request * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + first event)",
         ),
         BenchRow(
             "webhook consumer: cold start / floor (boto3 + stripe + GetItem)",
@@ -228,7 +228,7 @@ def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRo
             "x",
             target=1.3,
             detail=(
-                f"{consumer * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + a batch of one "
+                f"CPU {consumer * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + a batch of one "
                 "invoice.updated: account query, claim, UpdateItem, outcome)"
             ),
         ),
