@@ -20,6 +20,7 @@ from tests.invoice_factory import (
     save_invoice,
     save_invoices,
 )
+from tests.probe import PROBE_PREAMBLE
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -267,20 +268,9 @@ def test_a_cancelled_account_keeps_its_billing_records(new_agent):
     assert download.json()["filename"] == f"invoice-{invoice.number}.pdf"
 
 
-READ_PATH_SCRIPT = """
-import json, sys
-
-class Context:
-    function_name = "probe"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
-    memory_limit_in_mb = 512
-    aws_request_id = "probe"
-    log_group_name = "/aws/lambda/probe"
-    log_stream_name = "probe"
-    def get_remaining_time_in_millis(self):
-        return 30000
-
+READ_PATH_SCRIPT = (
+    PROBE_PREAMBLE
+    + """
 def event(name, account_id, invoice_id):
     with open(f"events/{name}.json") as source:
         text = source.read().replace("agent-demo", account_id)
@@ -301,6 +291,7 @@ response = download.lambda_handler(download_event(stale_id), Context())
 steps["download of a stale pdf"] = [response["statusCode"], loaded()]
 print(json.dumps(steps))
 """
+)
 
 
 def test_read_paths_load_fpdf_only_when_a_render_is_needed(stack, new_agent):

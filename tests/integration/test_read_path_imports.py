@@ -15,20 +15,11 @@ from local.cfn import ROOT
 from shared.invoice_documents import render_and_store
 from shared.runtime import bootstrap
 from tests.invoice_factory import save_invoice
+from tests.probe import PROBE_PREAMBLE
 
-PROBE = """
-import json, sys
-
-class Context:
-    function_name = "probe"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
-    memory_limit_in_mb = 512
-    aws_request_id = "probe"
-    log_group_name = "/aws/lambda/probe"
-    log_stream_name = "probe"
-    def get_remaining_time_in_millis(self):
-        return 30000
+PROBE = (
+    PROBE_PREAMBLE
+    + """
 
 module_name, account_id, invoice_id, *sample_events = sys.argv[1:]
 import importlib
@@ -43,6 +34,7 @@ watched = ("pydantic", "pydantic_core", "fpdf", "stripe")
 loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
 print(json.dumps({"statuses": statuses, "loaded": loaded}))
 """
+)
 
 
 def probe(
