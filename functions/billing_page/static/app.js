@@ -79,16 +79,19 @@ async function loadAccount() {
   }
   const account = state.account;
   $("account-line").textContent = `${account.name} · ${account.email}`;
-  const card = account.card;
-  $("card-summary").textContent = card
-    ? `${card.brand.charAt(0).toUpperCase()}${card.brand.slice(1)} ending in ${card.last4}, expires ${String(card.exp_month).padStart(2, "0")}/${card.exp_year}`
-    : "No card on file.";
+  showCard(account.card);
   const due = account.balance_due;
   $("balance-line").textContent = due.amount > 0
     ? `Balance due: ${money(due.amount, due.currency)} (${account.open_invoice_count} open invoice${account.open_invoice_count === 1 ? "" : "s"}). Submitting a new card pays it.`
     : "Nothing due.";
   $("billing").hidden = false;
   $("cancel-section").hidden = false;
+}
+
+function showCard(card) {
+  $("card-summary").textContent = card
+    ? `${card.brand.charAt(0).toUpperCase()}${card.brand.slice(1)} ending in ${card.last4}, expires ${String(card.exp_month).padStart(2, "0")}/${card.exp_year}`
+    : "No card on file.";
 }
 
 function openCardForm() {
@@ -142,6 +145,8 @@ async function submitPayment(event) {
     if (outcome.invoices_failed.length) {
       text += ` ${outcome.invoices_failed.length} still unpaid: ${outcome.invoices_failed.map((f) => f.message).join("; ")}`;
     }
+    // The answer already holds the new card: show it with the message, not after the reloads.
+    showCard(outcome.card);
     say("card-message", text, outcome.invoices_failed.length ? "error" : "ok");
     $("card-form").hidden = true;
     $("update-card").setAttribute("aria-expanded", "false");
