@@ -44,8 +44,11 @@ template: $(STAMP) $(CHECKOV_STAMP)
 	$(MAKE) build
 
 build: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --template template.yaml --build-dir .aws-sam/build --cached --parallel >/dev/null
-	@echo "sam build: ok"
+	@mkdir -p .aws-sam
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --template template.yaml \
+		--build-dir .aws-sam/build --cached --parallel >.aws-sam/build.log 2>&1 \
+		|| { cat .aws-sam/build.log; exit 1; }
+	@echo "sam build: ok (log: .aws-sam/build.log)"
 
 system-deps:
 	@scripts/system-deps.sh

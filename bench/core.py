@@ -114,7 +114,7 @@ def lambda_site(requirements: list[str]) -> Path:
             ],
             check=True,
         )
-        # Deployed packages carry bytecode (sam build's pip compiles it); compile explicitly
+        # Deployed packages carry bytecode (packaging/Makefile compiles them); compile explicitly
         # because PYTHONDONTWRITEBYTECODE, where set, makes pip skip it.
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=False)
         (site / ".complete").touch()
@@ -136,8 +136,8 @@ DEPLOYED_CODE = ("shared", "functions", "bench/fastapi_invoices")
 def deployed_code_site() -> Path:
     """Deployed code (`shared/`, `functions/`, the alternative in `bench/`) as it is deployed:
     a copy with bytecode, built once per source revision. Lambda's file system is read-only, so
-    code shipped without bytecode compiles on every cold start; the layer ships it
-    (shared/Makefile). Measuring the working tree would charge each cold start for compiling."""
+    code shipped without bytecode compiles on every cold start; every artifact ships it
+    (packaging/Makefile). Measuring the working tree would charge each cold start for compiling."""
     sources = sorted(
         path
         for folder in DEPLOYED_CODE

@@ -3,8 +3,9 @@
 Every function has X-Ray active tracing (template: `Tracing: Active`), which Lambda records
 without any SDK. The X-Ray SDK behind Powertools Tracer costs about half a second of cold start
 on import (it builds a botocore client for sampling rules; see `make bench`), so request-path
-functions do not load it; background consumers, where subsegments for S3/DynamoDB calls are
-worth it and nobody waits on a cold start, import `tracer` from here and get it lazily."""
+functions do not load it. The PDF renderer, a background consumer where subsegments for its few
+S3/DynamoDB calls are worth it and nobody waits on a cold start, imports `tracer` from here and
+gets it lazily; only functions that do ship the X-Ray SDK (tests/unit/test_packaging.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
+from shared.observability import logger, metrics
 from shared.queues import send_message
 from shared.reassignment import run_job_message
 from shared.runtime import bootstrap
@@ -25,8 +25,10 @@ SAFETY_MARGIN_MS = 30_000
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
+# No Powertools Tracer here: a job makes one DynamoDB transaction per lead, thousands of
+# subsegments per trace, which X-Ray would carry but nobody could read. Progress is in the
+# metrics below and on the ticket; Lambda's active tracing still records each invocation.
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = bootstrap()
