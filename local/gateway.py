@@ -4,7 +4,9 @@ Routes come from the HttpApi events in template.yaml. Like the HTTP API JWT auth
 the bearer token (HS256 dev tokens locally) and hands the handler the claims as strings, arrays
 flattened the way API Gateway flattens them ("[support admin]"). Handlers run in-process, one
 invocation at a time across all functions (see LambdaFunction.lock). SQS event source mappings
-are emulated by polling the queue and reporting partial batch failures like Lambda does."""
+are emulated by polling the queue and reporting partial batch failures like Lambda does. A
+function that invokes another (the download asking the renderer) reaches it through Lambda's
+Invoke API, served here too."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 
@@ -33,6 +35,8 @@ from local.resources import LocalResources, aws_client
 Handler = Callable[[dict[str, Any], Any], Any]
 
 OPENAPI_PATH = "/v1/openapi.json"
+# Lambda's Invoke API, for functions that call another one (boto3 with AWS_ENDPOINT_URL_LAMBDA).
+LAMBDA_INVOKE_PATH = re.compile(r"/2015-03-31/functions/(?P<function>[^/]+)/invocations")
 OPENAPI_DOCUMENT = ROOT / "docs" / "openapi.json"
 JWT_ISSUER = "https://auth.local.test"
 JWT_AUDIENCE = "account-billing-local"
@@ -71,7 +75,9 @@ class LambdaFunction:
             self._handler = getattr(module, self.handler_name)
         return self._handler
 
-    def invoke(self, event: dict[str, Any]) -> Any:
+    def invoke(self, event: dict[str, Any], *, hold_lock: bool = True) -> Any:
+        if not hold_lock:
+            return self.handler()(event, FakeContext(self))
         with self.lock:
             return self.handler()(event, FakeContext(self))
 
@@ -331,6 +337,10 @@ class Gateway:
         if request.command == "GET" and split.path == OPENAPI_PATH:
             self._send_openapi(request)
             return
+        invoked = LAMBDA_INVOKE_PATH.fullmatch(split.path)
+        if request.command == "POST" and invoked:
+            self._invoke_function(request, unquote(invoked["function"]), headers, body)
+            return
         matched = self.match(request.command, split.path)
         if matched is None:
             self._send_json(request, 404, "not_found", "No such route.")
@@ -360,26 +370,66 @@ class Gateway:
             return
         self._send_result(request, result)
 
+    def _invoke_function(
+        self,
+        request: BaseHTTPRequestHandler,
+        function_name: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> None:
+        """Lambda's Invoke API (RequestResponse), as boto3's Lambda client calls it: the answer
+        is the handler's return value, or its error with `X-Amz-Function-Error: Unhandled`."""
+        # A name, or an ARN (possibly with a qualifier): the functions are named by logical id.
+        function = self.functions.get(function_name.split(":function:")[-1].split(":")[0])
+        invocation_type = headers.get("x-amz-invocation-type", "RequestResponse")
+        if function is None or invocation_type != "RequestResponse":
+            error_type, status = (
+                ("ResourceNotFoundException", 404)
+                if function is None
+                else ("InvalidParameterValueException", 400)
+            )
+            refusal = {"Type": "User", "message": f"{error_type}: {function_name}"}
+            self._send_bytes(
+                request, status, json.dumps(refusal).encode(), {"x-amzn-errortype": error_type}
+            )
+            return
+        extra = {"x-amz-executed-version": "$LATEST"}
+        try:
+            # Not under the invocation lock: the caller is a function that holds it while it
+            # waits for this answer (the download asking the renderer for a PDF), so taking it
+            # would deadlock. Nothing else runs meanwhile: every other invocation needs the lock.
+            result = function.invoke(json.loads(body or b"{}"), hold_lock=False)
+            payload = json.dumps(result).encode()
+        except Exception as error:
+            payload = json.dumps(
+                {"errorMessage": str(error), "errorType": type(error).__name__}
+            ).encode()
+            extra["x-amz-function-error"] = "Unhandled"
+        self._send_bytes(request, 200, payload, extra)
+
     @staticmethod
-    def _send_openapi(request: BaseHTTPRequestHandler) -> None:
-        """The checked-in document (tests keep it equal to what the code generates)."""
-        payload = OPENAPI_DOCUMENT.read_bytes()
-        request.send_response(200)
+    def _send_bytes(
+        request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str]
+    ) -> None:
+        request.send_response(status)
         request.send_header("Content-Type", "application/json")
+        for key, value in headers.items():
+            request.send_header(key, value)
         request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
         request.wfile.write(payload)
+
+    @staticmethod
+    def _send_openapi(request: BaseHTTPRequestHandler) -> None:
+        """The checked-in document (tests keep it equal to what the code generates)."""
+        Gateway._send_bytes(request, 200, OPENAPI_DOCUMENT.read_bytes(), {})
 
     @staticmethod
     def _send_json(request: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:
         payload = json.dumps(
             {"message": HTTPStatus(status).phrase, "error": {"code": code, "message": message}}
         ).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(payload)))
-        request.end_headers()
-        request.wfile.write(payload)
+        Gateway._send_bytes(request, status, payload, {})
 
     @staticmethod
     def _send_result(request: BaseHTTPRequestHandler, result: Any) -> None:

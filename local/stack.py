@@ -129,6 +129,10 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_ENDPOINT_URL": self.aws_url,
+            # Lambda's Invoke API is the gateway's (the download invokes the renderer); the
+            # template gives the download the renderer's name, and locally that is its id.
+            "AWS_ENDPOINT_URL_LAMBDA": self.api_url,
+            "RENDERER_FUNCTION_NAME": "InvoiceRendererFunction",
             "STRIPE_API_BASE": self.stripe_url,
             "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
             "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,

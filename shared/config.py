@@ -38,6 +38,10 @@ class Settings:
     render_queue_url: str = ""
     reassignment_queue_url: str = ""
     stripe_events_queue_url: str = ""
+    # The renderer function, which the download invokes for a missing or stale PDF; and, locally,
+    # where Lambda's Invoke API answers (the local gateway; boto3's own variable name).
+    renderer_function_name: str = ""
+    aws_endpoint_url_lambda: str | None = None
 
     # Stripe. Locally: the key itself and localstripe's address. In AWS: SSM parameter names.
     stripe_api_base: str | None = None

@@ -1,33 +1,20 @@
-"""Invoice PDFs: render and store them (the renderer's work, and the download's when the stored
-PDF is missing or stale), and hand out short-lived download links.
+"""Invoice PDFs rendered and stored: the renderer function's work, from its queue or when the
+download asks (`shared.renderer_client`). The download itself never imports this module, and
+ships no PDF library (`shared.invoice_downloads`).
 
-The PDF module (fpdf2) is imported only inside `render_and_store`, so a download of an invoice
-whose PDF is current never loads it; nor does the download load pydantic (its answer is a
-TypedDict)."""
+The PDF module (fpdf2) is imported only inside `render_and_store`: a request for a PDF that is
+already current costs no fpdf2 import."""
 
 from __future__ import annotations
-
-from typing import TypedDict
 
 from pynamodb.exceptions import UpdateError
 
 from shared.config import Settings
-from shared.errors import InvoiceNotFinalized, NotFound
-from shared.invoices import DRAFT, find_invoice
+from shared.errors import NotFound
+from shared.invoices import DRAFT, find_invoice, pdf_is_current
 from shared.models import InvoiceModel
 from shared.observability import logger, metrics
-from shared.storage import download_filename, new_pdf_key, presign_download, put_pdf
-from shared.timeutil import iso
-
-
-class DownloadLink(TypedDict):
-    url: str
-    expires_at: str
-    filename: str
-
-
-def pdf_is_current(invoice: InvoiceModel) -> bool:
-    return bool(invoice.pdf_key) and invoice.pdf_rendered_for == invoice.payment_status
+from shared.storage import new_pdf_key, put_pdf
 
 
 def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
@@ -77,16 +64,3 @@ def handle_render_request(settings: Settings, account_id: str, invoice_id: str) 
     if pdf_is_current(invoice):
         return invoice.pdf_key
     return render_and_store(settings, invoice)
-
-
-def download_link(settings: Settings, account_id: str, invoice_id: str) -> DownloadLink:
-    invoice = find_invoice(account_id, invoice_id)
-    if invoice.status == DRAFT:
-        raise InvoiceNotFinalized("This invoice is still a draft; it has no PDF yet.")
-    key = invoice.pdf_key if pdf_is_current(invoice) else None
-    if key is None:
-        key = render_and_store(settings, invoice)
-    link = presign_download(settings, key, download_filename(invoice.number, invoice.invoice_id))
-    expires_at = iso(link.expires_at)
-    assert expires_at is not None
-    return DownloadLink(url=link.url, expires_at=expires_at, filename=link.filename)

@@ -79,6 +79,11 @@ def pdf_available(invoice: InvoiceModel) -> bool:
     return invoice.status != DRAFT
 
 
+def pdf_is_current(invoice: InvoiceModel) -> bool:
+    """A PDF is stored and was rendered for the invoice's present payment status."""
+    return bool(invoice.pdf_key) and invoice.pdf_rendered_for == invoice.payment_status
+
+
 def invoice_view(invoice: InvoiceModel) -> InvoiceView:
     return InvoiceView(
         id=invoice.invoice_id,

@@ -1,11 +1,15 @@
 """GET /v1/billing/invoices/{invoice_id}/download: a presigned link to the invoice PDF (≤ 5 min).
 
-A missing or stale PDF is rendered first; only then is fpdf2 imported. Its only input is the
-path id: answered without loading pydantic (see create_app)."""
+A missing or stale PDF is rendered first, by the renderer function, which this one invokes and
+waits for: this function ships no PDF library and cannot write to the bucket. Its only input is
+the path id: answered without loading pydantic (see create_app)."""
+
+from functools import partial
 
 from shared.api import create_app, http_handler
 from shared.auth import require_agent
-from shared.invoice_documents import DownloadLink, download_link
+from shared.invoice_downloads import DownloadLink, download_link
+from shared.renderer_client import render_with_renderer
 from shared.runtime import bootstrap
 
 app = create_app()
@@ -14,7 +18,9 @@ app = create_app()
 @app.get("/v1/billing/invoices/<invoice_id>/download")
 def download_invoice(invoice_id: str) -> DownloadLink:
     account = require_agent(app.current_event, allow_cancelled=True)
-    return download_link(bootstrap(), account.account_id, invoice_id)
+    settings = bootstrap()
+    render = partial(render_with_renderer, settings)
+    return download_link(settings, account.account_id, invoice_id, render)
 
 
 lambda_handler = http_handler(app)

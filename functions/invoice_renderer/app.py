@@ -1,6 +1,11 @@
-"""SQS consumer of the render queue: each message `{"account_id", "invoice_id"}` renders that
-invoice's PDF into the private bucket. A message that fails is reported alone (partial batch
-failure) and retried by SQS, then dead-lettered; the rest of the batch is not redone."""
+"""Renders invoice PDFs into the private bucket. Two ways in, one request `{"account_id",
+"invoice_id"}`:
+
+- the render queue (SQS), fed by the Stripe events consumer whenever an invoice changes: a
+  message that fails is reported alone (partial batch failure) and retried by SQS, then
+  dead-lettered; the rest of the batch is not redone;
+- a direct invocation by the download function, for a PDF that is missing or stale: the answer
+  is `{"pdf_key": ...}` (null when the invoice is gone or still a draft)."""
 
 from typing import Any
 
@@ -13,13 +18,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from shared.errors import NotFound
 from shared.invoice_documents import handle_render_request
 from shared.observability import logger, metrics, tracer
 from shared.runtime import bootstrap
 
 
 class RenderRequest(BaseModel):
-    """The render queue's message (sent by the Stripe events consumer)."""
+    """A queue message (from the Stripe events consumer) or a direct invocation (download)."""
 
     account_id: str = Field(min_length=1, max_length=128)
     invoice_id: str = Field(pattern=r"^in_[A-Za-z0-9_]+$", max_length=255)
@@ -29,13 +35,24 @@ class RenderRequest(BaseModel):
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def render_record(record: SQSRecord) -> None:
-    request = RenderRequest.model_validate_json(record.body)
+def render(request: RenderRequest) -> str | None:
     logger.append_keys(invoice_id=request.invoice_id)
     try:
-        handle_render_request(bootstrap(), request.account_id, request.invoice_id)
+        return handle_render_request(bootstrap(), request.account_id, request.invoice_id)
     finally:
         logger.remove_keys(["invoice_id"])
+
+
+def render_record(record: SQSRecord) -> None:
+    render(RenderRequest.model_validate_json(record.body))
+
+
+def render_now(event: dict[str, Any]) -> dict[str, str | None]:
+    try:
+        key = render(RenderRequest.model_validate(event))
+    except NotFound:
+        key = None
+    return {"pdf_key": key}
 
 
 @logger.inject_lambda_context
@@ -43,6 +60,8 @@ def render_record(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bootstrap()
+    if "Records" not in event:
+        return render_now(event)
     return dict(
         process_partial_response(
             event=event, record_handler=render_record, processor=processor, context=context

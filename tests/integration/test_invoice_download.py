@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,7 +13,8 @@ import requests
 from pypdf import PdfReader
 
 from shared.models import InvoiceModel
-from shared.runtime import bootstrap
+from shared.renderer_client import lambda_client
+from shared.runtime import bootstrap, reset
 from shared.storage import s3_client
 from tests.invoice_factory import save_invoice
 
@@ -156,3 +158,52 @@ def test_unknown_invoice_download_is_404(new_agent):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.fixture
+def renderer_named(monkeypatch):
+    """Configures the download with another renderer function name (as the template sets
+    RENDERER_FUNCTION_NAME), then restores it."""
+
+    def rename(name: str) -> None:
+        monkeypatch.setenv("RENDERER_FUNCTION_NAME", name)
+        reset()
+
+    yield rename
+    monkeypatch.undo()
+    reset()
+
+
+def test_a_renderer_that_cannot_be_reached_is_a_503_and_changes_nothing(new_agent, renderer_named):
+    account_id, agent = new_agent()
+    invoice = save_invoice(account_id, payment_status="paid", amount=29900)
+    renderer_named("NoSuchRendererFunction")
+
+    response = agent.get(f"/v1/billing/invoices/{invoice.invoice_id}/download")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert reload(invoice).pdf_key is None
+
+
+def test_the_renderer_answers_a_direct_invocation_with_the_key(stack, new_agent):
+    account_id, _ = new_agent()
+    invoice = save_invoice(account_id, payment_status="failed", amount=29900)
+    renderer = lambda_client(bootstrap())
+
+    def invoke(payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        response = renderer.invoke(
+            FunctionName="InvoiceRendererFunction", Payload=json.dumps(payload).encode()
+        )
+        return json.loads(response["Payload"].read()), response.get("FunctionError")
+
+    rendered, error = invoke({"account_id": account_id, "invoice_id": invoice.invoice_id})
+    assert error is None
+    assert rendered == {"pdf_key": reload(invoice).pdf_key}
+    assert "PAYMENT FAILED" in pdf_text(stored_object(rendered["pdf_key"])["Body"].read())
+    # Nothing to render for an invoice that does not exist (or is not this account's).
+    assert invoke({"account_id": account_id, "invoice_id": "in_gone"}) == ({"pdf_key": None}, None)
+    # A request that is not one fails as the renderer's error, not as a key.
+    refused, error = invoke({"account_id": account_id, "invoice_id": "not-an-invoice"})
+    assert error == "Unhandled"
+    assert refused["errorType"] == "ValidationError"

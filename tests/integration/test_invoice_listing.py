@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.models import CANCELLED, AccountModel
+from shared.models import CANCELLED, AccountModel, InvoiceModel
 from shared.runtime import bootstrap
 from tests.invoice_factory import (
     BASE_TIME,
@@ -294,7 +294,9 @@ print(json.dumps(steps))
 )
 
 
-def test_read_paths_load_fpdf_only_when_a_render_is_needed(stack, new_agent):
+def test_read_paths_never_load_fpdf(stack, new_agent):
+    """Not even for a stale PDF: the download asks the renderer function (through the local
+    gateway's Lambda Invoke API), which renders it in its own process."""
     from shared.invoice_documents import render_and_store
 
     account_id, _ = new_agent()
@@ -318,5 +320,7 @@ def test_read_paths_load_fpdf_only_when_a_render_is_needed(stack, new_agent):
         "invoice_listing/list_failed": [200, False],
         "invoice_listing/get": [200, False],
         "download of a current pdf": [200, False],
-        "download of a stale pdf": [200, True],
+        "download of a stale pdf": [200, False],
     }
+    rendered = InvoiceModel.get(account_id, stale.invoice_key, consistent_read=True)
+    assert rendered.pdf_rendered_for == "failed"
