@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,8 @@ def deployed_code_site() -> Path:
         digest.update(path.read_bytes())
     site = SITE_CACHE / f"code-{digest.hexdigest()[:16]}"
     if not (site / ".complete").exists():
+        for older in SITE_CACHE.glob("code-*"):  # copies of earlier revisions
+            shutil.rmtree(older)
         for path in sources:
             target = site / path.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
