@@ -280,8 +280,13 @@ def _reassignment_rows(settings: Settings) -> list[BenchRow]:
             bare_seconds += run_bare()
         moved += size
 
-    assert all(result.completed for result in results)
-    assert sum(result.reassigned for result in results) == moved
+    totals = {
+        outcome: sum(getattr(result, outcome) for result in results)
+        for outcome in ("reassigned", "unassigned", "already_moved")
+    }
+    incomplete = [number for number, result in enumerate(results) if not result.completed]
+    assert not incomplete, f"jobs not completed: {incomplete}"
+    assert totals["reassigned"] == moved, f"{moved} leads to move: {totals}"
     final = scene.loads()
     spread = max(final.values()) - min(final.values())
     per_lead = counter.lead_transactions / moved
