@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -76,9 +77,7 @@ class LambdaFunction:
         return self._handler
 
     def invoke(self, event: dict[str, Any], *, hold_lock: bool = True) -> Any:
-        if not hold_lock:
-            return self.handler()(event, FakeContext(self))
-        with self.lock:
+        with self.lock if hold_lock else nullcontext():
             return self.handler()(event, FakeContext(self))
 
 

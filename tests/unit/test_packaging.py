@@ -25,7 +25,7 @@ RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateu
 # Packages that Powertools imports on our behalf, invisible to an import scan.
 POWERTOOLS_IMPLIED = {
     # Powertools Tracer wraps the X-Ray SDK.
-    "tracer": "aws-xray-sdk",
+    "tracer": "aws_xray_sdk",
     # A route with enable_validation=True has Powertools build pydantic models.
     "enable_validation=True": "pydantic",
 }
@@ -71,7 +71,7 @@ def _imports_of(path: Path) -> frozenset[str]:
             if node.module == "shared.observability" and any(
                 alias.name == "tracer" for alias in node.names
             ):
-                found.add(POWERTOOLS_IMPLIED["tracer"].replace("-", "_"))
+                found.add(POWERTOOLS_IMPLIED["tracer"])
         elif (
             isinstance(node, ast.Call)
             and ast.unparse(node.func) == "lazy_module"
@@ -114,8 +114,6 @@ def _third_party_imports(function_dir: Path) -> set[str]:
 
 @cache
 def _distributions_of(top_level: str) -> set[str]:
-    if top_level in {"aws_xray_sdk", "pydantic"}:  # implied names are distributions already
-        return {_normalised(top_level)}
     distributions = packages_distributions().get(top_level)
     assert distributions, f"{top_level} is imported but belongs to no installed distribution"
     return {_normalised(name) for name in distributions}
