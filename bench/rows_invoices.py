@@ -25,8 +25,8 @@ import requests
 
 from bench.core import BenchContext, BenchRow, cold_start_vs_floor, median_seconds
 from local.cfn import ROOT
-from shared.invoice_documents import render_and_store
-from shared.models import ACTIVE, AccountModel, InvoiceModel
+from shared.billing.invoices.rendering import render_and_store
+from shared.data.models import ACTIVE, AccountModel, InvoiceModel
 from shared.runtime import bootstrap
 from tests.invoice_factory import build_invoice, save_invoices
 
@@ -151,7 +151,7 @@ def _table_size_rows(ctx: BenchContext, token: str) -> list[BenchRow]:
 
 
 def _render_rows(ctx: BenchContext) -> list[BenchRow]:
-    from shared.invoice_pdf import Seller, new_document, render_invoice_pdf
+    from shared.billing.invoices.pdf import Seller, new_document, render_invoice_pdf
 
     seller = Seller("Predictive Leads Inc.", "100 Congress Ave, Austin, TX 78701, USA")
     invoice = build_invoice(

@@ -25,8 +25,9 @@ from pynamodb.connection import Connection
 
 from bench.core import BenchContext, BenchRow, cold_start_vs_floor
 from local.cfn import ROOT
+from shared.cancellation.tickets import PROCESSING
 from shared.config import Settings
-from shared.models import (
+from shared.data.models import (
     ACTIVE,
     CANCELLED,
     AccountModel,
@@ -36,10 +37,9 @@ from shared.models import (
     TerritoryAgentModel,
     TicketModel,
 )
-from shared.reassignment import ReassignmentDeps as Deps
-from shared.reassignment import ReassignmentJob, ReassignmentResult, reassign_leads
+from shared.leads.reassignment import ReassignmentDeps as Deps
+from shared.leads.reassignment import ReassignmentJob, ReassignmentResult, reassign_leads
 from shared.runtime import bootstrap
-from shared.tickets import PROCESSING
 from shared.timeutil import iso, utc_now
 
 TOTAL_LEADS = int(os.environ.get("BENCH_REASSIGNMENT_LEADS", "10000"))

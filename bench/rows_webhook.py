@@ -26,9 +26,9 @@ import stripe
 from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
 from local.gateway import FakeContext, LambdaFunction
 from local.resources import aws_client
-from shared.models import InvoiceModel
+from shared.data.models import InvoiceModel
 from shared.runtime import bootstrap, reset
-from shared.webhooks import WebhookContext, process_event_message
+from shared.webhooks.dispatch import WebhookContext, process_event_message
 from tests.stripe_events import (
     PRIMARY_SECRET,
     invoice_object,

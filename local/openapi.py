@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from local.cfn import load_template, resources_of_type
-from shared.query import QUERY_PARAMETERS_EXTENSION
+from shared.http.query import QUERY_PARAMETERS_EXTENSION
 
 TITLE = "Account & Billing API"
 VERSION = "1.0.0"
@@ -106,7 +106,7 @@ def build_document() -> dict[str, Any]:
 
 
 def _shape_operation(operation: dict[str, Any], *, secured: bool) -> None:
-    # Query strings validated by shared.query, described on their route (Powertools cannot).
+    # Query strings validated by shared.http.query, described on their route (Powertools cannot).
     query_parameters = operation.pop(QUERY_PARAMETERS_EXTENSION, None)
     if query_parameters:
         operation.setdefault("parameters", []).extend(query_parameters)

@@ -1,5 +1,5 @@
 """Domain exceptions. Each carries its HTTP status and API.md error code; they are turned into
-responses in exactly one place (shared.api)."""
+responses in exactly one place (shared.http.app)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from shared.auth import Principal
-from shared.models import (
+from shared.cancellation.requests import Approval, NewTicket
+from shared.cancellation.tickets import approve_ticket, open_ticket
+from shared.data.models import (
     ACTIVE,
     CANCELLATION_REQUESTED,
     CANCELLED,
@@ -22,9 +23,8 @@ from shared.models import (
     TerritoryAgentModel,
     TicketModel,
 )
-from shared.reassignment import ReassignmentJob
-from shared.ticket_requests import Approval, NewTicket
-from shared.tickets import approve_ticket, open_ticket
+from shared.http.auth import Principal
+from shared.leads.reassignment import ReassignmentJob
 from shared.timeutil import iso, utc_now
 
 SUPPORT = Principal(subject="support-tests", email=None, groups=frozenset({"support"}))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from local.stack import DEFAULT_WEBHOOK_SECRETS
-from shared.models import ACTIVE, AccountModel, WebhookEventModel
+from shared.data.models import ACTIVE, AccountModel, WebhookEventModel
 
 PRIMARY_SECRET, ROTATED_SECRET = (s.strip() for s in DEFAULT_WEBHOOK_SECRETS.split(","))
 API_VERSION = "2026-10-28.endive"

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
-from shared.auth import require_agent
+from shared.billing.invoices.listing import InvoicePage, PaymentStatus, list_invoices
 from shared.errors import DomainError
-from shared.invoices import InvoicePage, PaymentStatus, list_invoices
+from shared.http.auth import require_agent
 from shared.runtime import bootstrap
 
 api = FastAPI()

@@ -1,8 +1,8 @@
 """GET /v1/health and GET /v1/account. No body, no query: answered without loading pydantic."""
 
-from shared.accounts import AccountView, account_view
-from shared.api import create_app, http_handler
-from shared.auth import require_agent
+from shared.accounts.views import AccountView, account_view
+from shared.http.app import create_app, http_handler
+from shared.http.auth import require_agent
 
 app = create_app()
 

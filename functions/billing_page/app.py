@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from shared.api import create_app, error_response, http_handler
+from shared.http.app import create_app, error_response, http_handler
 from shared.runtime import bootstrap
 
 STATIC = Path(__file__).parent / "static"

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.api import create_app, http_handler, lazy_module
-from shared.auth import require_agent
-from shared.tickets import (
+from shared.cancellation.tickets import (
     TicketList,
     TicketView,
     open_ticket,
@@ -17,11 +15,13 @@ from shared.tickets import (
     tickets_of,
     withdraw_ticket,
 )
+from shared.http.app import create_app, http_handler, lazy_module
+from shared.http.auth import require_agent
 
 if TYPE_CHECKING:
-    from shared import ticket_requests
+    from shared.cancellation import requests as ticket_requests
 else:
-    ticket_requests = lazy_module("shared.ticket_requests")
+    ticket_requests = lazy_module("shared.cancellation.requests")
 
 app = create_app()
 

@@ -2,22 +2,22 @@
 POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card.
 
 Reading the card never loads pydantic nor Powertools idempotency: the card machinery
-(shared.cards) loads lazily, when a setup intent or a card update is first asked for."""
+(shared.billing.cards) loads lazily, when a setup intent or a card update is first asked for."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.accounts import CardEnvelope, card_view
-from shared.api import create_app, http_handler, lazy_module
-from shared.auth import require_agent
+from shared.accounts.views import CardEnvelope, card_view
+from shared.http.app import create_app, http_handler, lazy_module
+from shared.http.auth import require_agent
 from shared.runtime import bootstrap
-from shared.stripe_gateway import gateway_for
+from shared.stripe.gateway import gateway_for
 
 if TYPE_CHECKING:
-    from shared import cards
+    from shared.billing import cards
 else:
-    cards = lazy_module("shared.cards")
+    cards = lazy_module("shared.billing.cards")
 
 app = create_app()
 

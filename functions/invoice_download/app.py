@@ -6,10 +6,10 @@ the path id: answered without loading pydantic (see create_app)."""
 
 from functools import partial
 
-from shared.api import create_app, http_handler
-from shared.auth import require_agent
-from shared.invoice_downloads import DownloadLink, download_link
-from shared.renderer_client import render_with_renderer
+from shared.billing.invoices.downloads import DownloadLink, download_link
+from shared.billing.invoices.renderer_client import render_with_renderer
+from shared.http.app import create_app, http_handler
+from shared.http.auth import require_agent
 from shared.runtime import bootstrap
 
 app = create_app()

@@ -1,13 +1,11 @@
 """GET /v1/billing/invoices and GET /v1/billing/invoices/{invoice_id}: the agent's own invoices.
 
 Available after cancellation too (billing records stay). Never imports the PDF renderer, nor
-pydantic: the query is checked against its JSON Schema (see shared.query)."""
+pydantic: the query is checked against its JSON Schema (see shared.http.query)."""
 
 from typing import cast
 
-from shared.api import create_app, http_handler
-from shared.auth import require_agent
-from shared.invoices import (
+from shared.billing.invoices.listing import (
     PAYMENT_STATUSES,
     InvoicePage,
     InvoiceView,
@@ -15,8 +13,10 @@ from shared.invoices import (
     find_invoice,
     invoice_view,
 )
-from shared.invoices import list_invoices as query_invoices
-from shared.query import QueryParameters
+from shared.billing.invoices.listing import list_invoices as query_invoices
+from shared.http.app import create_app, http_handler
+from shared.http.auth import require_agent
+from shared.http.query import QueryParameters
 from shared.runtime import bootstrap
 
 LIST_QUERY = QueryParameters(

@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from shared.billing.invoices.rendering import handle_render_request
 from shared.errors import NotFound
-from shared.invoice_documents import handle_render_request
 from shared.observability import logger, metrics, tracer
 from shared.runtime import bootstrap
 

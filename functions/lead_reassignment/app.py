@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.data.queues import send_message
+from shared.leads.reassignment import run_job_message
 from shared.observability import logger, metrics
-from shared.queues import send_message
-from shared.reassignment import run_job_message
 from shared.runtime import bootstrap
 
 # Stop moving leads this long before the invocation's deadline and continue in a new message.

@@ -1,5 +1,5 @@
 """SQS consumer of the Stripe events queue: applies each verified Stripe event exactly once to
-the read model and records its outcome (shared.webhooks).
+the read model and records its outcome (shared.webhooks.dispatch).
 
 A message that fails (Stripe unreachable while reading an invoice, say) is reported alone
 (partial batch failure): SQS redelivers it, and after five receives dead-letters it, while the
@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import logger, metrics
 from shared.runtime import bootstrap
-from shared.webhooks import WebhookContext, process_event_message
+from shared.webhooks.dispatch import WebhookContext, process_event_message
 
 # An all-failed batch is reported item by item too, rather than raised as one error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

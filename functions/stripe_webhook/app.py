@@ -4,9 +4,9 @@ No JWT: the Stripe signature over the raw body is the authentication. The event 
 the read model by its own consumer (functions/stripe_events), so Stripe gets its answer at
 once; a 503 (the queue did not take the event) makes Stripe deliver it again."""
 
-from shared.api import create_app, http_handler
+from shared.http.app import create_app, http_handler
 from shared.runtime import bootstrap
-from shared.webhooks import accept_webhook
+from shared.webhooks.intake import accept_webhook
 
 app = create_app()
 

@@ -1,24 +1,16 @@
 """Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue.
 
 Reads (the ticket queue, a ticket, an agent's leads) never load pydantic: their queries are
-checked against JSON Schema (shared.query) and the body models of the writes load lazily, when
-a write is first validated (see shared.api.create_app)."""
+checked against JSON Schema (shared.http.query) and the body models of the writes load lazily, when
+a write is first validated (see shared.http.app.create_app)."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
-from shared.accounts import AccountView, account_view
-from shared.api import create_app, http_handler, lazy_module
-from shared.auth import require_support
-from shared.errors import Conflict
-from shared.leads import LeadPage, agent_leads, upsert_leads
-from shared.query import QueryParameters
-from shared.queues import send_message
-from shared.runtime import bootstrap
-from shared.stripe_gateway import gateway_for
-from shared.tickets import (
+from shared.accounts.views import AccountView, account_view
+from shared.cancellation.tickets import (
     TICKET_STATUSES,
     TicketList,
     TicketView,
@@ -28,13 +20,23 @@ from shared.tickets import (
     support_queue,
     ticket_view,
 )
+from shared.data.queues import send_message
+from shared.errors import Conflict
+from shared.http.app import create_app, http_handler, lazy_module
+from shared.http.auth import require_support
+from shared.http.query import QueryParameters
+from shared.leads.assignments import LeadPage, agent_leads, upsert_leads
+from shared.runtime import bootstrap
+from shared.stripe.gateway import gateway_for
 
 if TYPE_CHECKING:
-    from shared import account_creation, lead_requests, ticket_requests
+    from shared.accounts import creation as account_creation
+    from shared.cancellation import requests as ticket_requests
+    from shared.leads import requests as lead_requests
 else:
-    account_creation = lazy_module("shared.account_creation")
-    lead_requests = lazy_module("shared.lead_requests")
-    ticket_requests = lazy_module("shared.ticket_requests")
+    account_creation = lazy_module("shared.accounts.creation")
+    lead_requests = lazy_module("shared.leads.requests")
+    ticket_requests = lazy_module("shared.cancellation.requests")
 
 CURSOR = {"type": "string", "maxLength": 2048}
 LEADS_QUERY = QueryParameters(

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from local.cfn import ROOT
 from local.seed import DEMO_AGENT, seed_demo
-from shared.models import InvoiceModel
+from shared.data.models import InvoiceModel
 
 pytestmark = pytest.mark.browser
 

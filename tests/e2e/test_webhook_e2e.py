@@ -20,7 +20,7 @@ from local.seed import (
     stripe_for,
     subscribe,
 )
-from shared.models import AccountModel, InvoiceModel, WebhookEventModel
+from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
 
 WEBHOOK_WAIT_SECONDS = 20.0  # localstripe sends each event about 1 s after the change
 

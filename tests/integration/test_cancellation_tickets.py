@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from local.seed import attach_card, monthly_plan, stripe_for, subscribe
-from shared.auth import Principal
+from shared.cancellation.requests import Approval
+from shared.cancellation.tickets import approve_ticket, find_ticket
+from shared.data.models import AccountModel, TerritoryAgentModel
 from shared.errors import PaymentProviderUnavailable
-from shared.models import AccountModel, TerritoryAgentModel
+from shared.http.auth import Principal
 from shared.runtime import bootstrap
-from shared.ticket_requests import Approval
-from shared.tickets import approve_ticket, find_ticket
 from tests.conftest import Api
 
 TICKETS = "/v1/account/cancellation-tickets"

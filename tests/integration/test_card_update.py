@@ -9,10 +9,10 @@ import stripe
 
 from local.seed import attach_card, monthly_plan, subscribe
 from local.stack import STRIPE_SECRET_KEY
-from shared.cards import CardUpdateRequest, update_card
+from shared.billing.cards import CardUpdateRequest, update_card
+from shared.data.models import CANCELLED, AccountModel
 from shared.errors import PaymentProviderUnavailable
-from shared.models import CANCELLED, AccountModel
-from shared.stripe_gateway import StripeGateway
+from shared.stripe.gateway import StripeGateway
 
 GOOD_CARD = "4242424242424242"
 DECLINES_ON_CHARGE = "4000000000000341"

@@ -12,10 +12,10 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from shared.models import InvoiceModel
-from shared.renderer_client import lambda_client
+from shared.billing.invoices.renderer_client import lambda_client
+from shared.data.models import InvoiceModel
+from shared.data.storage import s3_client
 from shared.runtime import bootstrap, reset
-from shared.storage import s3_client
 from tests.invoice_factory import save_invoice
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.models import CANCELLED, AccountModel, InvoiceModel
+from shared.data.models import CANCELLED, AccountModel, InvoiceModel
 from shared.runtime import bootstrap
 from tests.invoice_factory import (
     BASE_TIME,
@@ -297,7 +297,7 @@ print(json.dumps(steps))
 def test_read_paths_never_load_fpdf(stack, new_agent):
     """Not even for a stale PDF: the download asks the renderer function (through the local
     gateway's Lambda Invoke API), which renders it in its own process."""
-    from shared.invoice_documents import render_and_store
+    from shared.billing.invoices.rendering import render_and_store
 
     account_id, _ = new_agent()
     fresh = save_invoice(account_id, payment_status="paid")

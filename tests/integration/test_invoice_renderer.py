@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from shared.models import InvoiceModel
-from shared.queues import send_message
+from shared.data.models import InvoiceModel
+from shared.data.queues import send_message
+from shared.data.storage import s3_client
 from shared.runtime import bootstrap
-from shared.storage import s3_client
 from tests.invoice_factory import save_invoice
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "invoice_renderer"

@@ -27,7 +27,7 @@ import requests
 
 from local.resources import aws_client
 from local.stack import LocalStack
-from shared.models import AccountModel, InvoiceModel, TicketModel, WebhookEventModel
+from shared.data.models import AccountModel, InvoiceModel, TicketModel, WebhookEventModel
 from shared.runtime import bootstrap
 from tests.conftest import Api
 from tests.invoice_factory import BASE_TIME, PAYMENT_STATUSES, build_invoice, save_invoices

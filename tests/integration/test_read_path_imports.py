@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from local.cfn import ROOT
-from shared.invoice_documents import render_and_store
+from shared.billing.invoices.rendering import render_and_store
 from shared.runtime import bootstrap
 from tests.invoice_factory import save_invoice
 from tests.probe import PROBE_PREAMBLE

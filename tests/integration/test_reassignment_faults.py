@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from shared.models import CANCELLED, AccountModel, LeadModel, TerritoryAgentModel
-from shared.reassignment import (
+from shared.data.models import CANCELLED, AccountModel, LeadModel, TerritoryAgentModel
+from shared.leads.reassignment import (
     LeadMove,
     Placement,
     ReassignmentResult,

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from local.seed import GOOD_CARD, attach_card, stripe_for
-from shared.models import AccountModel, WebhookEventModel
+from shared.data.models import AccountModel, WebhookEventModel
 from tests.conftest import Api
 from tests.stripe_events import (
     card_payment_method,

@@ -17,10 +17,10 @@ from local.cfn import ROOT
 from local.gateway import FakeContext
 from local.resources import aws_client
 from shared.config import Settings
+from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
 from shared.errors import PaymentProviderUnavailable
-from shared.models import AccountModel, InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
-from shared.webhooks import WebhookContext
+from shared.webhooks.dispatch import WebhookContext
 from tests.stripe_events import (
     FakeStripe,
     invoice_object,

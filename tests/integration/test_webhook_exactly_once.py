@@ -14,10 +14,11 @@ import pytest
 
 from local.resources import aws_client
 from shared.config import Settings
+from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.errors import PaymentProviderUnavailable
-from shared.models import InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
-from shared.webhooks import WebhookContext, accept_webhook, process_event_message
+from shared.webhooks.dispatch import WebhookContext, process_event_message
+from shared.webhooks.intake import accept_webhook
 from tests.stripe_events import (
     FakeStripe,
     invoice_object,

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from local.resources import aws_client
-from shared.models import InvoiceModel, WebhookEventModel
+from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap, reset
-from shared.webhooks import WebhookContext, accept_webhook, process_event_message
+from shared.webhooks.dispatch import WebhookContext, process_event_message
+from shared.webhooks.intake import accept_webhook
 from tests.conftest import Api
 from tests.stripe_events import EVENTS_DIR as SAMPLES_DIR
 from tests.stripe_events import (

@@ -16,11 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from local.resources import aws_client
+from shared.billing.invoices.sync import sync_invoice
 from shared.config import Settings
-from shared.invoice_sync import sync_invoice
-from shared.models import InvoiceModel, WebhookEventModel
+from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.runtime import bootstrap
-from shared.webhooks import Outcome, WebhookContext, process_event_message
+from shared.webhooks.dispatch import WebhookContext, process_event_message
+from shared.webhooks.ledger import EventOutcome, Outcome
 from tests.stripe_events import (
     SAMPLE_TIME,
     FakeStripe,
@@ -294,7 +295,7 @@ def test_an_invoice_of_an_unknown_customer_is_acknowledged_and_recorded(test_set
 
     (outcome,) = deliver([event], context)
 
-    assert outcome == Outcome("ignored", "unknown customer cus_nobody")
+    assert outcome == Outcome(EventOutcome.IGNORED, "unknown customer cus_nobody")
     record = WebhookEventModel.get(event["id"])
     assert (record.outcome, record.detail) == ("ignored", "unknown customer cus_nobody")
     assert list(InvoiceModel.by_invoice_id.query(event["data"]["object"]["id"])) == []

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.auth import parse_groups, principal_from
 from shared.errors import InvalidCursor, Unauthorized
-from shared.pagination import decode_cursor, encode_cursor
+from shared.http.auth import parse_groups, principal_from
+from shared.http.pagination import decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize(

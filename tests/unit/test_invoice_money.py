@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.money import format_money, minor_unit_digits
+from shared.billing.money import format_money, minor_unit_digits
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.config import Settings
-from shared.models import configure_models
+from shared.data.models import configure_models
+from shared.data.storage import download_filename, new_pdf_key, presign_download, presigned_get_url
 from shared.runtime import bootstrap, reset
-from shared.storage import download_filename, new_pdf_key, presign_download, presigned_get_url
 from shared.timeutil import utc_now
 
 

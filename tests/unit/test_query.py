@@ -3,7 +3,7 @@
 import pytest
 
 from shared.errors import InvalidRequest
-from shared.query import QUERY_PARAMETERS_EXTENSION, QueryParameters
+from shared.http.query import QUERY_PARAMETERS_EXTENSION, QueryParameters
 
 QUERY = QueryParameters(
     {

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.reassignment import default_deps, reassign_leads
+from shared.leads.reassignment import default_deps, reassign_leads
 from shared.runtime import bootstrap
 from tests.reassignment_world import World
 

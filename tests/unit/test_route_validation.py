@@ -1,5 +1,5 @@
-"""Validation is per route (shared.api.create_app). A route whose handler takes anything but its
-path ids must opt in to Powertools' validation, or Powertools would call it without the body and
+"""Validation is per route (shared.http.app.create_app). A route whose handler takes anything but
+its path ids must opt in to Powertools' validation, or Powertools would call it without the body and
 the request would fail with a 500. A route that does not take one must not opt in: it would load
 pydantic for nothing (about a third of a cold start)."""
 

@@ -8,7 +8,7 @@ import pytest
 from pynamodb.models import Model
 
 from local.cfn import load_template, resources_of_type
-from shared.models import ALL_MODELS
+from shared.data.models import ALL_MODELS
 
 TABLE_LOGICAL_IDS = {
     "accounts_table": "AccountsTable",

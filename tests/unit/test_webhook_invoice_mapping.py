@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from shared.account_sync import card_summary, default_payment_method_id
-from shared.invoice_sync import (
+from shared.accounts.sync import card_summary, default_payment_method_id
+from shared.billing.invoices.sync import (
     PaymentAttempt,
     invoice_key,
     last_payment_attempt,
     payment_status,
     read_invoice,
 )
-from shared.stripe_reads import as_mapping, object_id
+from shared.stripe.reads import as_mapping, object_id
 from tests.stripe_events import (
     SAMPLE_TIME,
     card_payment_method,

@@ -15,7 +15,7 @@ from pynamodb.connection.base import Connection
 
 from shared.config import Settings
 from shared.errors import InvalidRequest, InvalidSignature, ServiceUnavailable
-from shared.webhooks import accept_webhook
+from shared.webhooks.intake import accept_webhook
 from tests.stripe_events import (
     PRIMARY_SECRET,
     ROTATED_SECRET,

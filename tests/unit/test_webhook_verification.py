@@ -9,7 +9,7 @@ import time
 import pytest
 
 from shared.errors import InvalidRequest, InvalidSignature
-from shared.webhooks import (
+from shared.webhooks.verify import (
     SIGNATURE_TOLERANCE_SECONDS,
     parse_event,
     raw_body,

@@ -23,12 +23,12 @@ from typing import Any, Literal
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from shared.account_sync import account_id_for_customer
+from shared.accounts.sync import account_id_for_customer
 from shared.config import Settings
-from shared.models import InvoiceLine, InvoiceModel
+from shared.data.models import InvoiceLine, InvoiceModel
+from shared.data.queues import send_message
 from shared.observability import logger
-from shared.queues import send_message
-from shared.stripe_reads import StripeMapping, StripeReads, as_mapping, object_id
+from shared.stripe.reads import StripeMapping, StripeReads, as_mapping, object_id
 from shared.timeutil import from_epoch, utc_now
 
 STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
@@ -350,8 +350,8 @@ def sync_invoice(
     the customer is not one of ours or a newer state is already stored."""
     if settings is None or reads is None:
         from shared.runtime import bootstrap
-        from shared.stripe_gateway import gateway_for
-        from shared.stripe_reads import GatewayReads
+        from shared.stripe.gateway import gateway_for
+        from shared.stripe.reads import GatewayReads
 
         settings = settings or bootstrap()
         reads = reads or GatewayReads(gateway_for(settings))

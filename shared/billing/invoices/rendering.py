@@ -1,6 +1,6 @@
 """Invoice PDFs rendered and stored: the renderer function's work, from its queue or when the
-download asks (`shared.renderer_client`). The download itself never imports this module, and
-ships no PDF library (`shared.invoice_downloads`).
+download asks (`shared.billing.invoices.renderer_client`). The download itself never imports
+this module, and ships no PDF library (`shared.billing.invoices.downloads`).
 
 The PDF module (fpdf2) is imported only inside `render_and_store`: a request for a PDF that is
 already current costs no fpdf2 import."""
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
+from shared.billing.invoices.listing import DRAFT, find_invoice, pdf_is_current
 from shared.config import Settings
+from shared.data.models import InvoiceModel
+from shared.data.storage import new_pdf_key, put_pdf
 from shared.errors import NotFound
-from shared.invoices import DRAFT, find_invoice, pdf_is_current
-from shared.models import InvoiceModel
 from shared.observability import logger, metrics
-from shared.storage import new_pdf_key, put_pdf
 
 
 def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
@@ -23,7 +23,7 @@ def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
     The record is only updated while the invoice exists (an UpdateItem would otherwise create a
     stray item). If the invoice changed meanwhile, the recorded status is the one rendered, so
     the next download sees the PDF as stale and renders again."""
-    from shared.invoice_pdf import Seller, render_invoice_pdf
+    from shared.billing.invoices.pdf import Seller, render_invoice_pdf
 
     document = render_invoice_pdf(
         invoice, Seller(name=settings.seller_name, address=settings.seller_address)

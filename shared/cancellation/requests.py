@@ -1,13 +1,14 @@
 """The request bodies of the ticket routes: opening (agent), approving and rejecting (support).
 
-Apart from `shared.tickets` so that listing or withdrawing a ticket never loads pydantic: the
-functions load this module lazily, when a body is first validated (see `shared.api.lazy_module`)."""
+Apart from `shared.cancellation.tickets` so that listing or withdrawing a ticket never loads
+pydantic: the functions load this module lazily, when a body is first validated (see
+`shared.http.app.lazy_module`)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.tickets import Effective, Reason
+from shared.cancellation.tickets import Effective, Reason
 
 
 class NewTicket(BaseModel):

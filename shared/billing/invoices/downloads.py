@@ -2,18 +2,18 @@
 
 A PDF that is missing, or was rendered for an older payment status, is rendered first by
 `render`, which the function passes in: the renderer function, invoked and waited for
-(`shared.renderer_client`). So this module, and the download, import no PDF library and never
-write to the bucket. Nor do they load pydantic: the answer is a TypedDict."""
+(`shared.billing.invoices.renderer_client`). So this module, and the download, import no PDF
+library and never write to the bucket. Nor do they load pydantic: the answer is a TypedDict."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypedDict
 
+from shared.billing.invoices.listing import DRAFT, find_invoice, pdf_is_current
 from shared.config import Settings
+from shared.data.storage import download_filename, presign_download
 from shared.errors import InvoiceNotFinalized, NotFound
-from shared.invoices import DRAFT, find_invoice, pdf_is_current
-from shared.storage import download_filename, presign_download
 from shared.timeutil import iso
 
 # (account_id, invoice_id) -> the key of a PDF rendered just now, or None: nothing to render.

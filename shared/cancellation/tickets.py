@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, get_a
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared.auth import Principal
-from shared.errors import Conflict, Forbidden, NotFound, TicketAlreadyOpen
-from shared.models import (
+from shared.data.models import (
     ACTIVE,
     CANCELLATION_REQUESTED,
     CANCELLED,
@@ -30,11 +28,13 @@ from shared.models import (
     TicketModel,
     transaction,
 )
-from shared.pagination import signed_page
+from shared.errors import Conflict, Forbidden, NotFound, TicketAlreadyOpen
+from shared.http.auth import Principal
+from shared.http.pagination import signed_page
 from shared.timeutil import iso, utc_now
 
 if TYPE_CHECKING:
-    from shared.ticket_requests import Approval, NewTicket, Rejection
+    from shared.cancellation.requests import Approval, NewTicket, Rejection
 
 # Ticket statuses (API.md): open -> processing -> completed | open -> withdrawn | open -> rejected
 OPEN = "open"
@@ -258,7 +258,7 @@ def _refuse_own_ticket(ticket: TicketModel, principal: Principal) -> None:
 
 
 class SubscriptionCanceller(Protocol):
-    """What approval needs from Stripe (shared.stripe_gateway.StripeGateway provides it)."""
+    """What approval needs from Stripe (shared.stripe.gateway.StripeGateway provides it)."""
 
     def cancel_customer_subscriptions(
         self,

@@ -13,8 +13,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from shared.data.models import CANCELLED, AccountModel
 from shared.errors import AccountCancelled, Forbidden, Unauthorized
-from shared.models import CANCELLED, AccountModel
 
 SUPPORT_GROUP = "support"
 

@@ -1,5 +1,6 @@
-"""The body of support's lead upsert, apart from `shared.leads` so that listing an agent's leads
-never loads pydantic (the support function loads this module lazily, see shared.api)."""
+"""The body of support's lead upsert, apart from `shared.leads.assignments` so that listing an
+agent's leads never loads pydantic (the support function loads this module lazily, see
+shared.http.app)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def create_app() -> APIGatewayHttpResolver:
     - a route that takes a body (or answers with a pydantic model) opts in with Powertools'
       `enable_validation=True`, and names its model through `lazy_module`, so pydantic loads
       when that route is first called;
-    - a route that takes a query checks it against JSON Schema (`shared.query`);
+    - a route that takes a query checks it against JSON Schema (`shared.http.query`);
     - every other input is the verified token or a path id, and answers are TypedDicts."""
     app = APIGatewayHttpResolver()
 

@@ -8,25 +8,25 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared.errors import Conflict, NotFound
-from shared.models import (
+from shared.data.models import (
     CANCELLED,
     AccountModel,
     AssignmentChange,
     LeadModel,
     transaction,
 )
-from shared.pagination import signed_page
+from shared.errors import Conflict, NotFound
+from shared.http.pagination import signed_page
 from shared.timeutil import iso, utc_now
 
 if TYPE_CHECKING:
-    from shared.lead_requests import LeadInput, LeadUpsert
+    from shared.leads.requests import LeadInput, LeadUpsert
 
 ASSIGNED = "assigned"
 UNASSIGNED = "unassigned"
 
 
-# Views are TypedDicts: support's reads never load pydantic (see shared.api.create_app).
+# Views are TypedDicts: support's reads never load pydantic (see shared.http.app.create_app).
 class LeadView(TypedDict):
     lead_id: str
     territory: str

@@ -1,13 +1,13 @@
 """Accounts, the read side: the agent's summary as the API returns it.
 
 The views are TypedDicts, not pydantic models: the account function answers without loading
-pydantic (a third of its cold-start floor). Creation lives in `shared.account_creation`."""
+pydantic (a third of its cold-start floor). Creation lives in `shared.accounts.creation`."""
 
 from __future__ import annotations
 
 from typing import Literal, TypedDict, cast
 
-from shared.models import AccountModel, InvoiceModel
+from shared.data.models import AccountModel, InvoiceModel
 
 OUTSTANDING_INVOICE_STATUSES = frozenset({"open", "uncollectible"})
 AccountStatus = Literal["active", "cancellation_requested", "cancelled"]
@@ -69,7 +69,7 @@ def account_view(account: AccountModel) -> AccountView:
         account_id=account.account_id,
         email=account.email,
         name=account.name,
-        # The data layer writes only these three (shared.models ACTIVE, ...).
+        # The data layer writes only these three (shared.data.models ACTIVE, ...).
         status=cast(AccountStatus, account.status),
         subscription_status=account.subscription_status,
         card=card_view(account),

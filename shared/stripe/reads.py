@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from shared.errors import NotFound
-from shared.stripe_gateway import StripeGateway
+from shared.stripe.gateway import StripeGateway
 
 StripeMapping = Mapping[str, Any]
 

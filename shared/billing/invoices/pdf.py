@@ -20,8 +20,8 @@ from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from shared.models import InvoiceModel
-from shared.money import format_money
+from shared.billing.money import format_money
+from shared.data.models import InvoiceModel
 
 FONT_FAMILY = "NotoSans"
 FONT_PACKAGE = "fontpkg_noto_sans"

@@ -14,8 +14,8 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from shared.models import AccountModel, CardSummary
-from shared.stripe_reads import StripeReads, object_id
+from shared.data.models import AccountModel, CardSummary
+from shared.stripe.reads import StripeReads, object_id
 from shared.timeutil import utc_now
 
 # Subscription statuses a subscription never leaves, and the tie-break rank for events that

@@ -23,8 +23,9 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.accounts import CardView
+from shared.accounts.views import CardView
 from shared.config import Settings
+from shared.data.models import CANCELLED, AccountModel, CardSummary
 from shared.errors import (
     CardDeclined,
     Conflict,
@@ -32,9 +33,8 @@ from shared.errors import (
     PaymentProviderUnavailable,
     SetupIncomplete,
 )
-from shared.models import CANCELLED, AccountModel, CardSummary
 from shared.observability import logger, metrics
-from shared.stripe_gateway import StripeGateway
+from shared.stripe.gateway import StripeGateway
 from shared.timeutil import utc_now
 
 InvoiceListener = Callable[[stripe.Invoice], None]
@@ -238,7 +238,7 @@ def _pay_open_invoices(
 def record_invoice(invoice: stripe.Invoice) -> None:
     """Brings our read model up to the invoice Stripe just returned, so the agent sees it paid
     at once; the webhook that follows finds nothing newer to apply."""
-    from shared.invoice_sync import sync_invoice
+    from shared.billing.invoices.sync import sync_invoice
 
     sync_invoice(invoice, event_created=int(time.time()))
 

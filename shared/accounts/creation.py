@@ -1,6 +1,6 @@
 """Account creation by support: the request body it validates and the one transaction it writes.
 
-Kept apart from `shared.accounts` (the read side) so the account function's request path never
+Kept apart from `shared.accounts.views` (the read side) so the account function's request path never
 loads pydantic; only functions that validate a body pay for it."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
 
+from shared.data.models import ACTIVE, AccountModel, TerritoryAgentModel, transaction
 from shared.errors import Conflict
-from shared.models import ACTIVE, AccountModel, TerritoryAgentModel, transaction
 from shared.timeutil import utc_now
 
 # A territory is a postal code or similar area id; ids are plain printable text.

@@ -29,8 +29,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from shared.leads import ASSIGNED, UNASSIGNED
-from shared.models import (
+from shared.cancellation.tickets import COMPLETED, PROCESSING
+from shared.data.models import (
     ACTIVE,
     AccountModel,
     AssignmentChange,
@@ -39,8 +39,8 @@ from shared.models import (
     TicketModel,
     shared_connection,
 )
+from shared.leads.assignments import ASSIGNED, UNASSIGNED
 from shared.observability import logger
-from shared.tickets import COMPLETED, PROCESSING
 from shared.timeutil import utc_now
 
 REASSIGNMENT_REASON = "agent_cancelled"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, TypedDict, get_args
 
+from shared.data.models import InvoiceModel
 from shared.errors import InvalidCursor, NotFound
-from shared.models import InvoiceModel
-from shared.pagination import decode_cursor, encode_cursor
+from shared.http.pagination import decode_cursor, encode_cursor
 from shared.timeutil import iso
 
 PaymentStatus = Literal["paid", "failed", "pending", "action_required", "void", "uncollectible"]

@@ -1,0 +1,40 @@
+"""Telling "this write's condition did not hold" from every other failure, in one place.
+
+A conditional write that DynamoDB refuses because its condition is false is a domain answer
+(a duplicate, a stale event, a state that no longer allows the change). Anything else (a
+throttled request, a transaction that collided with another one, a validation error) is not:
+it must never be reported as "already exists" or 409, so these helpers answer False for it
+and the caller lets it propagate (the HTTP edge answers 503, a consumer's message is retried).
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """A single-item write (PutItem, UpdateItem, DeleteItem) refused by its condition."""
+    return error.cause_response_code == f"{CONDITION_FAILED}Exception"
+
+
+def cancellation_codes(error: TransactWriteError) -> dict[int, str]:
+    """Position of each item that cancelled the transaction -> DynamoDB's reason code."""
+    if error.cause_response_code != "TransactionCanceledException":
+        return {}
+    return {
+        index: reason.code
+        for index, reason in enumerate(error.cancellation_reasons or [])
+        if reason is not None and reason.code not in (None, "None")
+    }
+
+
+def transaction_condition_failed(error: TransactWriteError, *, item: int | None = None) -> bool:
+    """The transaction was cancelled by failed conditions and nothing else (no conflict, no
+    throttling); with `item`, the condition of the item at that position was one of them."""
+    codes = cancellation_codes(error)
+    if not codes or any(code != CONDITION_FAILED for code in codes.values()):
+        return False
+    return item is None or codes.get(item) == CONDITION_FAILED
