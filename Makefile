@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared functions local tests bench
+	$(VENV)/bin/mypy shared functions local tests testing bench
 
 # checkov lives in its own virtualenv: its pinned dependencies clash with sam-cli's.
 CHECKOV_VENV := .venv-checkov
