@@ -27,7 +27,7 @@ from bench.core import BenchContext, BenchRow, cold_start_vs_floor, median_secon
 from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
 from shared.data.models import ACTIVE, AccountModel, InvoiceModel
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.invoice_factory import build_invoice, save_invoices
 
 BENCH_AGENT = "bench-invoices-agent"
@@ -180,7 +180,7 @@ def _render_rows(ctx: BenchContext) -> list[BenchRow]:
 
 
 def measure(ctx: BenchContext) -> list[BenchRow]:
-    settings = bootstrap()
+    settings = cached_settings()
     _create_agent()
     own = [
         build_invoice(BENCH_AGENT, created=START + timedelta(days=30 * n), lines=FIVE_LINES)

@@ -39,7 +39,7 @@ from shared.data.models import (
 )
 from shared.leads.reassignment import ReassignmentDeps as Deps
 from shared.leads.reassignment import ReassignmentJob, ReassignmentResult, reassign_leads
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.timeutil import iso, utc_now
 
 TOTAL_LEADS = int(os.environ.get("BENCH_REASSIGNMENT_LEADS", "10000"))
@@ -363,5 +363,5 @@ def _cold_start_rows(ctx: BenchContext) -> list[BenchRow]:
 
 
 def measure(ctx: BenchContext) -> list[BenchRow]:
-    settings = bootstrap()
+    settings = cached_settings()
     return [*_reassignment_rows(settings), *_cold_start_rows(ctx)]

@@ -27,7 +27,7 @@ from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
 from local.gateway import FakeContext, LambdaFunction
 from local.resources import aws_client
 from shared.data.models import InvoiceModel
-from shared.runtime import bootstrap, reset
+from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from tests.stripe_events import (
     PRIMARY_SECRET,
@@ -98,7 +98,7 @@ def interleaved_medians(
 
 
 def _floor_action(updates: InvoiceUpdates) -> Callable[[], None]:
-    settings = bootstrap()
+    settings = cached_settings()
     dynamodb = boto3.client(
         "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
     )
@@ -138,7 +138,7 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
     # invoice; its PDF counts as rendered (as for most updates), so no render is queued.
     first = queued.pop(0)
     process_event_message(
-        first["Body"], WebhookContext(dataclasses.replace(bootstrap(), render_queue_url=""))
+        first["Body"], WebhookContext(dataclasses.replace(cached_settings(), render_queue_url=""))
     )
     invoice = next(iter(InvoiceModel.query(account_id)))
     invoice.update(actions=[InvoiceModel.pdf_rendered_for.set(invoice.payment_status)])
@@ -199,7 +199,7 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
 
 
 def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRow]:
-    table = bootstrap().accounts_table
+    table = cached_settings().accounts_table
     floors: list[float] = []
     requests: list[float] = []
     consumers: list[float] = []
@@ -236,7 +236,7 @@ def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRo
 
 
 def measure(ctx: BenchContext) -> list[BenchRow]:
-    bootstrap()
+    cached_settings()
     account_id, customer_id = saved_customer_account("bench")
     # One invoice throughout: after its first event its PDF counts as rendered, so no event
     # measured here queues a render.

@@ -9,7 +9,9 @@ from shared.data.models import configure_models
 
 
 @cache
-def bootstrap() -> Settings:
+def cached_settings() -> Settings:
+    """This container's settings, read once; the first call also points the data layer
+    (PynamoDB models) at the tables they name, so every handler calls this first."""
     settings = get_settings()
     configure_models(settings)
     return settings
@@ -18,4 +20,4 @@ def bootstrap() -> Settings:
 def reset() -> None:
     """Forget the cached settings (tests and the local stack change the environment)."""
     get_settings.cache_clear()
-    bootstrap.cache_clear()
+    cached_settings.cache_clear()

@@ -12,7 +12,7 @@ from mangum import Mangum
 from shared.billing.invoices.listing import InvoicePage, PaymentStatus, list_invoices
 from shared.errors import DomainError
 from shared.http.auth import require_agent
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 api = FastAPI()
 
@@ -36,7 +36,7 @@ def invoices(
         limit=limit,
         cursor=cursor,
         status=status,
-        key=bootstrap().cursor_signing_key(),
+        key=cached_settings().cursor_signing_key(),
     )
 
 
@@ -44,5 +44,5 @@ _mangum = Mangum(api, lifespan="off")
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    bootstrap()
+    cached_settings()
     return _mangum(event, context)

@@ -7,7 +7,7 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler import Response
 
 from shared.http.app import create_app, error_response, http_handler
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "styles.css": "text/css; charset=utf-8"}
@@ -37,7 +37,7 @@ def _security_headers(stripe_js_url: str) -> dict[str, str]:
 
 @app.get("/", include_in_schema=False)
 def page() -> Response[str]:
-    settings = bootstrap()
+    settings = cached_settings()
     stage = app.current_event.request_context.stage
     base = "/" if stage in ("$default", "", None) else f"/{stage}/"
     html = _asset("index.html").replace("{{STRIPE_JS_URL}}", settings.stripe_js_url)

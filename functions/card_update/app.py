@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from shared.accounts.views import CardEnvelope, card_view
 from shared.http.app import create_app, http_handler, lazy_module
 from shared.http.auth import require_agent
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.stripe.gateway import gateway_for
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ app = create_app()
 @app.post("/v1/billing/setup-intents", status_code=201, enable_validation=True)
 def start_card_setup() -> cards.SetupIntentView:
     account = require_agent(app.current_event)
-    settings = bootstrap()
+    settings = cached_settings()
     return cards.create_setup_intent(
         account, gateway_for(settings), settings.stripe_publishable_key
     )
@@ -40,13 +40,14 @@ def get_card() -> CardEnvelope:
 @app.put("/v1/billing/card", enable_validation=True)
 def put_card(request: cards.CardUpdateRequest) -> cards.CardUpdateResult:
     account = require_agent(app.current_event)
-    settings = bootstrap()
+    settings = cached_settings()
+    gateway = gateway_for(settings)
     return cards.update_card_once(
         settings,
         account,
         request,
-        gateway_for(settings),
-        on_invoice_changed=cards.record_invoice,
+        gateway,
+        on_invoice_changed=cards.invoice_recorder(settings, gateway),
         lambda_context=app.lambda_context,
     )
 

@@ -10,7 +10,7 @@ from shared.billing.invoices.downloads import DownloadLink, download_link
 from shared.billing.invoices.renderer_client import render_with_renderer
 from shared.http.app import create_app, http_handler
 from shared.http.auth import require_agent
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 app = create_app()
 
@@ -18,7 +18,7 @@ app = create_app()
 @app.get("/v1/billing/invoices/<invoice_id>/download")
 def download_invoice(invoice_id: str) -> DownloadLink:
     account = require_agent(app.current_event, allow_cancelled=True)
-    settings = bootstrap()
+    settings = cached_settings()
     render = partial(render_with_renderer, settings)
     return download_link(settings, account.account_id, invoice_id, render)
 

@@ -17,7 +17,7 @@ from shared.billing.invoices.listing import list_invoices as query_invoices
 from shared.http.app import create_app, http_handler
 from shared.http.auth import require_agent
 from shared.http.query import QueryParameters
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 LIST_QUERY = QueryParameters(
     {
@@ -39,7 +39,7 @@ def list_invoices() -> InvoicePage:
         limit=int(query["limit"]),
         cursor=query["cursor"],
         status=cast(PaymentStatus | None, query["status"]),
-        key=bootstrap().cursor_signing_key(),
+        key=cached_settings().cursor_signing_key(),
     )
 
 

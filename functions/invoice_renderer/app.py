@@ -9,19 +9,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.billing.invoices.rendering import handle_render_request
+from shared.data.consumers import consume_batch
 from shared.errors import NotFound
 from shared.observability import logger, metrics, tracer
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 
 class RenderRequest(BaseModel):
@@ -31,14 +27,10 @@ class RenderRequest(BaseModel):
     invoice_id: str = Field(pattern=r"^in_[A-Za-z0-9_]+$", max_length=255)
 
 
-# An all-failed batch is reported item by item too, rather than raised as one error.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-
 def render(request: RenderRequest) -> str | None:
     logger.append_keys(invoice_id=request.invoice_id)
     try:
-        return handle_render_request(bootstrap(), request.account_id, request.invoice_id)
+        return handle_render_request(cached_settings(), request.account_id, request.invoice_id)
     finally:
         logger.remove_keys(["invoice_id"])
 
@@ -59,11 +51,7 @@ def render_now(event: dict[str, Any]) -> dict[str, str | None]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    bootstrap()
+    cached_settings()
     if "Records" not in event:
         return render_now(event)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=render_record, processor=processor, context=context
-        )
-    )
+    return consume_batch(event, context, render_record)

@@ -6,23 +6,17 @@ receives to the dead-letter queue) without redoing the others; the job itself is
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.data.consumers import consume_batch
 from shared.data.queues import send_message
 from shared.leads.reassignment import run_job_message
 from shared.observability import logger, metrics
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 # Stop moving leads this long before the invocation's deadline and continue in a new message.
 SAFETY_MARGIN_MS = 30_000
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 # No Powertools Tracer here: a job makes one DynamoDB transaction per lead, thousands of
@@ -31,7 +25,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = bootstrap()
+    settings = cached_settings()
 
     def has_time() -> bool:
         return context.get_remaining_time_in_millis() > SAFETY_MARGIN_MS
@@ -56,8 +50,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             },
         )
 
-    return dict(
-        process_partial_response(
-            event=event, record_handler=reassign, processor=processor, context=context
-        )
-    )
+    return consume_batch(event, context, reassign)

@@ -12,25 +12,18 @@ active tracing still records every invocation."""
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.data.consumers import consume_batch
 from shared.observability import logger, metrics
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
-
-# An all-failed batch is reported item by item too, rather than raised as one error.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
 def events_context() -> WebhookContext:
-    return WebhookContext(bootstrap())
+    return WebhookContext(cached_settings())
 
 
 def apply_record(record: SQSRecord) -> None:
@@ -40,9 +33,5 @@ def apply_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    bootstrap()
-    return dict(
-        process_partial_response(
-            event=event, record_handler=apply_record, processor=processor, context=context
-        )
-    )
+    cached_settings()
+    return consume_batch(event, context, apply_record)

@@ -5,7 +5,7 @@ the read model by its own consumer (functions/stripe_events), so Stripe gets its
 once; a 503 (the queue did not take the event) makes Stripe deliver it again."""
 
 from shared.http.app import create_app, http_handler
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.webhooks.intake import accept_webhook
 
 app = create_app()
@@ -13,7 +13,7 @@ app = create_app()
 
 @app.post("/v1/webhooks/stripe")
 def stripe_webhook() -> dict[str, bool]:
-    accept_webhook(app.current_event.raw_event, bootstrap())
+    accept_webhook(app.current_event.raw_event, cached_settings())
     return {"received": True}
 
 

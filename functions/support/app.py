@@ -26,7 +26,7 @@ from shared.http.app import create_app, http_handler, lazy_module
 from shared.http.auth import require_support
 from shared.http.query import QueryParameters
 from shared.leads.assignments import LeadPage, agent_leads, upsert_leads
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.stripe.gateway import gateway_for
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def create_agent_account(new_account: account_creation.NewAccount) -> AccountVie
     require_support(app.current_event)
     if account_creation.account_exists(new_account.account_id):
         raise Conflict(f"Account {new_account.account_id} already exists.")
-    customer_id = new_account.stripe_customer_id or gateway_for(bootstrap()).create_customer(
+    customer_id = new_account.stripe_customer_id or gateway_for(cached_settings()).create_customer(
         email=new_account.email, name=new_account.name, account_id=new_account.account_id
     )
     account = account_creation.create_account(new_account, customer_id)
@@ -81,7 +81,7 @@ def list_agent_leads(account_id: str) -> LeadPage:
         account_id,
         limit=int(query["limit"]),
         cursor=query["cursor"],
-        key=bootstrap().cursor_signing_key(),
+        key=cached_settings().cursor_signing_key(),
     )
 
 
@@ -93,7 +93,7 @@ def list_tickets() -> TicketList:
         str(query["status"]),
         limit=int(query["limit"]),
         cursor=query["cursor"],
-        key=bootstrap().cursor_signing_key(),
+        key=cached_settings().cursor_signing_key(),
     )
 
 
@@ -106,7 +106,7 @@ def get_ticket(ticket_id: str) -> TicketView:
 @app.post("/v1/support/tickets/<ticket_id>/approve", status_code=202, enable_validation=True)
 def approve(ticket_id: str, approval: ticket_requests.Approval) -> TicketView:
     principal = require_support(app.current_event)
-    settings = bootstrap()
+    settings = cached_settings()
     ticket = approve_ticket(
         ticket_id,
         approval,

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
 
+from shared.data.conditions import transaction_condition_failed
 from shared.data.models import ACTIVE, AccountModel, TerritoryAgentModel, transaction
 from shared.errors import Conflict
 from shared.timeutil import utc_now
@@ -54,7 +55,7 @@ def create_account(new: NewAccount, stripe_customer_id: str) -> AccountModel:
             for territory in territories:
                 write.save(TerritoryAgentModel(territory, new.account_id))
     except TransactWriteError as error:
-        if error.cause_response_code == "TransactionCanceledException":
+        if transaction_condition_failed(error, item=0):
             raise Conflict(f"Account {new.account_id} already exists.") from None
         raise
     return account

@@ -9,11 +9,13 @@ possibly stale payload."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from shared.data.conditions import condition_failed
 from shared.data.models import AccountModel, CardSummary
 from shared.stripe.reads import StripeReads, object_id
 from shared.timeutil import utc_now
@@ -70,7 +72,7 @@ def _conditional_update(account: AccountModel, actions: list[Any], condition: Co
     try:
         account.update(actions=actions, condition=condition)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True
@@ -101,22 +103,29 @@ def default_payment_method_id(customer: Mapping[str, Any]) -> str | None:
     return object_id(settings.get("default_payment_method"))
 
 
+class CardRefresh(StrEnum):
+    UPDATED = "card updated"
+    REMOVED = "card removed"
+    UNCHANGED = "card unchanged"
+    STALE = "stale"
+
+
 def refresh_card(
     account: AccountModel,
     reads: StripeReads,
     *,
     event_created: int,
     detached_payment_method_id: str | None = None,
-) -> str:
+) -> CardRefresh:
     """Sets the account's card summary from the customer's *current* default payment method.
 
-    Returns what happened: "card updated", "card removed", "card unchanged" or "stale"."""
+    Returns what happened (a `CardRefresh`)."""
     customer = reads.retrieve_customer(str(account.stripe_customer_id))
     default_id = default_payment_method_id(customer)
     if default_id is not None and default_id == detached_payment_method_id:
         default_id = None  # a detached payment method cannot stay the default
     if default_id == stored_payment_method_id(account):
-        return "card unchanged"
+        return CardRefresh.UNCHANGED
     summary = None
     if default_id is not None:
         summary = card_summary(reads.retrieve_payment_method(default_id))
@@ -130,8 +139,8 @@ def refresh_card(
         | (AccountModel.customer_event_created <= event_created)
     )
     if not _conditional_update(account, actions, condition):
-        return "stale"
-    return "card updated" if summary is not None else "card removed"
+        return CardRefresh.STALE
+    return CardRefresh.UPDATED if summary is not None else CardRefresh.REMOVED
 
 
 # ---------------------------------------------------------------- subscription status

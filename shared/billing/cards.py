@@ -235,12 +235,25 @@ def _pay_open_invoices(
     return paid, failed
 
 
-def record_invoice(invoice: stripe.Invoice) -> None:
-    """Brings our read model up to the invoice Stripe just returned, so the agent sees it paid
+def invoice_recorder(settings: Settings, gateway: StripeGateway) -> InvoiceListener:
+    """Brings our read model up to each invoice Stripe just returned, so the agent sees it paid
     at once; the webhook that follows finds nothing newer to apply."""
-    from shared.billing.invoices.sync import sync_invoice
+    from shared.billing.invoices.sync import apply_invoice
+    from shared.stripe.reads import GatewayReads
 
-    sync_invoice(invoice, event_created=int(time.time()))
+    reads = GatewayReads(gateway)
+
+    def record(invoice: stripe.Invoice) -> None:
+        apply_invoice(
+            invoice,
+            event_created=int(time.time()),
+            event_id=None,
+            event_type=None,
+            settings=settings,
+            reads=reads,
+        )
+
+    return record
 
 
 @cache

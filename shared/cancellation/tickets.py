@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, get_a
 
 from pynamodb.exceptions import TransactWriteError
 
+from shared.data.conditions import transaction_condition_failed
 from shared.data.models import (
     ACTIVE,
     CANCELLATION_REQUESTED,
@@ -125,10 +126,6 @@ def new_ticket_id() -> str:
     return f"tkt_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
-def _cancelled_by_condition(error: TransactWriteError) -> bool:
-    return error.cause_response_code == "TransactionCanceledException"
-
-
 # ------------------------------------------------------------------------------ agent side
 
 
@@ -155,7 +152,7 @@ def open_ticket(account: AccountModel, request: NewTicket) -> TicketModel:
                 condition=AccountModel.status == ACTIVE,
             )
     except TransactWriteError as error:
-        if not _cancelled_by_condition(error):
+        if not transaction_condition_failed(error):
             raise
         existing = open_ticket_of(account.account_id)
         if existing is not None:
@@ -217,7 +214,7 @@ def _close_open_ticket(
                 condition=AccountModel.status == CANCELLATION_REQUESTED,
             )
     except TransactWriteError as error:
-        if not _cancelled_by_condition(error):
+        if not transaction_condition_failed(error):
             raise
         raise Conflict("The ticket changed meanwhile; it is no longer open.") from None
 
@@ -303,7 +300,7 @@ def approve_ticket(
     try:
         _commit_approval(ticket, account, approval, principal)
     except TransactWriteError as error:
-        if not _cancelled_by_condition(error):
+        if not transaction_condition_failed(error):
             raise
         current = own_ticket(ticket.account_id, ticket.ticket_id)
         if current.status in (PROCESSING, COMPLETED):  # a concurrent approval won

@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pynamodb.exceptions import PynamoDBException
 
 from shared.errors import DomainError, RawCardDataRejected
 from shared.observability import logger, metrics
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 
 # Request-body keys that only raw card data would carry. Our API takes Stripe ids, never these.
 RAW_CARD_FIELDS = frozenset({"number", "card_number", "cvc", "cvv", "exp_month", "exp_year"})
@@ -87,6 +88,16 @@ def create_app() -> APIGatewayHttpResolver:
     @app.not_found
     def handle_unknown_route(_: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(PynamoDBException)
+    def handle_data_layer_failure(_: PynamoDBException) -> Response[str]:
+        # Throttling, a transaction that collided with another, a timeout: nothing was written
+        # (a conditional write that failed is a domain answer, raised as a DomainError), so the
+        # caller can retry. Never a 409 or "already exists" (shared.data.conditions).
+        logger.exception("data layer failure")
+        return error_response(
+            503, "service_unavailable", "The service is busy; retry the request shortly."
+        )
 
     @app.exception_handler(Exception)
     def handle_unexpected(_: Exception) -> Response[str]:
@@ -171,7 +182,7 @@ def http_handler(
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        bootstrap()
+        cached_settings()
         # Every body this API takes is UTF-8 JSON; anything else is refused here, before
         # Powertools' form/multipart parsers (which raise on malformed input) see it.
         try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from pynamodb.exceptions import TransactWriteError
 
+from shared.data.conditions import transaction_condition_failed
 from shared.data.models import (
     CANCELLED,
     AccountModel,
@@ -106,6 +107,8 @@ def _upsert_chunk(chunk: list[LeadInput], existing: dict[str, LeadModel]) -> Non
                         condition=AccountModel.status != CANCELLED if change > 0 else None,
                     )
     except TransactWriteError as error:
+        if not transaction_condition_failed(error):
+            raise
         raise Conflict("Some of these leads changed while they were being written; retry.") from (
             error
         )

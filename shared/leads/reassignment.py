@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,6 +30,12 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.cancellation.tickets import COMPLETED, PROCESSING
+from shared.data.conditions import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancellation_codes,
+    transaction_condition_failed,
+)
 from shared.data.models import (
     ACTIVE,
     AccountModel,
@@ -63,7 +69,7 @@ class RetryLater(Exception):
     """The job could not make progress now; the message goes back to the queue."""
 
 
-class Placement(Enum):
+class Placement(StrEnum):
     REASSIGNED = "reassigned"
     UNASSIGNED = "unassigned"
     ALREADY_MOVED = "already_moved"  # someone else moved it first (duplicate job, support)
@@ -236,16 +242,16 @@ def _place(
         try:
             _move(lead, target, job, deps)
         except TransactWriteError as error:
-            reasons = _failed_items(error)
-            if reasons.get(0) == "ConditionalCheckFailed":
+            reasons = cancellation_codes(error)
+            if reasons.get(0) == CONDITION_FAILED:
                 return LeadMove(lead.lead_id, lead.territory, None, Placement.ALREADY_MOVED)
-            if target is not None and reasons.get(1) == "ConditionalCheckFailed":
+            if target is not None and reasons.get(1) == CONDITION_FAILED:
                 pool.drop(target)
                 continue
-            if "TransactionConflict" in reasons.values():
+            if TRANSACTION_CONFLICT in reasons.values():
                 deps.sleep(0.05 * (attempt + 1))
                 continue
-            if "ConditionalCheckFailed" in reasons.values():
+            if CONDITION_FAILED in reasons.values():
                 # Only the ticket's condition is left: it is no longer processing.
                 raise RetryLater("The ticket is no longer processing.") from error
             raise
@@ -258,21 +264,10 @@ def _place(
     )
 
 
-def _failed_items(error: TransactWriteError) -> dict[int, str]:
-    """Position of each failed item in the transaction -> DynamoDB's cancellation code."""
-    if error.cause_response_code != "TransactionCanceledException":
-        return {}
-    return {
-        index: reason.code
-        for index, reason in enumerate(error.cancellation_reasons)
-        if reason is not None and reason.code not in (None, "None")
-    }
-
-
 def _move(
     lead: LeadModel, target: str | None, job: ReassignmentJob, deps: ReassignmentDeps
 ) -> None:
-    """The one transaction per lead. Item order matters for _failed_items: lead, [target],
+    """The one transaction per lead. Item order matters for cancellation_codes: lead, [target],
     departing agent, ticket."""
     now = deps.clock()
     change = AssignmentChange(
@@ -319,7 +314,7 @@ def _refresh_total(ticket: TicketModel, deps: ReassignmentDeps) -> None:
                 condition=TicketModel.status == PROCESSING,
             )
     except TransactWriteError as error:
-        if _failed_items(error).get(0) != "ConditionalCheckFailed":
+        if not transaction_condition_failed(error, item=0):
             raise
 
 
@@ -338,7 +333,7 @@ def _complete(ticket: TicketModel, deps: ReassignmentDeps) -> None:
                 condition=TicketModel.status == PROCESSING,
             )
     except TransactWriteError as error:
-        if _failed_items(error).get(0) != "ConditionalCheckFailed":
+        if not transaction_condition_failed(error, item=0):
             raise
         return
     logger.info("reassignment completed", extra={"ticket_id": ticket.ticket_id})

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.accounts.sync import account_for_customer, apply_subscription, refresh_card
+from shared.accounts.sync import (
+    CardRefresh,
+    account_for_customer,
+    apply_subscription,
+    refresh_card,
+)
 from shared.accounts.sync import stored_payment_method_id as stored_card_id
-from shared.billing.invoices.sync import apply_invoice, delete_draft_invoice
+from shared.billing.invoices.sync import SyncOutcome, apply_invoice, delete_draft_invoice
 from shared.config import Settings
 from shared.errors import NotFound
 from shared.observability import logger
@@ -68,9 +73,9 @@ def _invoice_event(event: StripeEvent, context: WebhookContext) -> Outcome:
         settings=context.settings,
         reads=context.reads(),
     )
-    if result.outcome == "unknown_customer":
+    if result.outcome == SyncOutcome.UNKNOWN_CUSTOMER:
         return _unknown_customer(object_id(event.object.get("customer")))
-    if result.outcome == "stale":
+    if result.outcome == SyncOutcome.STALE:
         return Outcome(
             EventOutcome.IGNORED, "an equal or newer state of the invoice is already stored"
         )
@@ -83,9 +88,9 @@ def _invoice_event(event: StripeEvent, context: WebhookContext) -> Outcome:
 
 def _invoice_deleted(event: StripeEvent, _: WebhookContext) -> Outcome:
     outcome = delete_draft_invoice(event.object)
-    if outcome == "unknown_customer":
+    if outcome == SyncOutcome.UNKNOWN_CUSTOMER:
         return _unknown_customer(object_id(event.object.get("customer")))
-    if outcome == "stale":
+    if outcome == SyncOutcome.STALE:
         return Outcome(EventOutcome.IGNORED, "the stored invoice is not a draft")
     return Outcome(EventOutcome.PROCESSED, "draft invoice removed")
 
@@ -100,8 +105,8 @@ def _subscription_event(event: StripeEvent, _: WebhookContext) -> Outcome:
     return Outcome(EventOutcome.PROCESSED, f"subscription {event.object.get('status')}")
 
 
-def _card_outcome(result: str) -> Outcome:
-    if result == "stale":
+def _card_outcome(result: CardRefresh) -> Outcome:
+    if result == CardRefresh.STALE:
         return Outcome(EventOutcome.IGNORED, "a newer customer event is already applied")
     return Outcome(EventOutcome.PROCESSED, result)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from local.seed import attach_card, monthly_plan, stripe_for, subscribe
 from shared.data.models import LeadModel
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.conftest import Api
 
 
@@ -98,7 +98,7 @@ def test_cancel_approve_reassign_and_lock_out(stack, support_api, new_agent):
     assert sum(lead["territory"] == y for lead in ana_leads.values()) == 12
     ana_x = sum(lead["territory"] == x for lead in ana_leads.values()) - 2
     assert (ana_x, len(ben_leads)) == (9, 11)
-    bootstrap()
+    cached_settings()
     pool = [
         lead
         for lead in LeadModel.batch_get([lead["lead_id"] for lead in leads], consistent_read=True)

@@ -13,7 +13,7 @@ from shared.cancellation.tickets import approve_ticket, find_ticket
 from shared.data.models import AccountModel, TerritoryAgentModel
 from shared.errors import PaymentProviderUnavailable
 from shared.http.auth import Principal
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.conftest import Api
 
 TICKETS = "/v1/account/cancellation-tickets"
@@ -256,7 +256,7 @@ def test_approval_cancels_in_stripe_and_locks_the_agent_out(stack, support_api, 
     assert approved["reassignment"] is not None
     subscription = stripe_for(stack).v1.subscriptions.retrieve(subscription_id)
     assert subscription.status == "canceled"
-    bootstrap()
+    cached_settings()
     account = AccountModel.get(account_id)
     assert account.status == "cancelled"
     assert account.territories == []
@@ -306,7 +306,7 @@ class StripeDown:
 def test_a_stripe_outage_during_approval_changes_nothing(stack, new_agent):
     account_id, agent = new_agent([territory()])
     ticket = open_ticket(agent)
-    bootstrap()
+    cached_settings()
     queued: list[dict[str, str]] = []
 
     with pytest.raises(PaymentProviderUnavailable):

@@ -15,17 +15,17 @@ from pypdf import PdfReader
 from shared.billing.invoices.renderer_client import lambda_client
 from shared.data.models import InvoiceModel
 from shared.data.storage import s3_client
-from shared.runtime import bootstrap, reset
+from shared.runtime import cached_settings, reset
 from tests.invoice_factory import save_invoice
 
 
 @pytest.fixture(autouse=True)
 def data_layer(stack):
-    bootstrap()
+    cached_settings()
 
 
 def stored_object(key: str) -> Any:
-    settings = bootstrap()
+    settings = cached_settings()
     return s3_client(settings).get_object(Bucket=settings.invoice_bucket, Key=key)
 
 
@@ -189,7 +189,7 @@ def test_a_renderer_that_cannot_be_reached_is_a_503_and_changes_nothing(new_agen
 def test_the_renderer_answers_a_direct_invocation_with_the_key(stack, new_agent):
     account_id, _ = new_agent()
     invoice = save_invoice(account_id, payment_status="failed", amount=29900)
-    renderer = lambda_client(bootstrap())
+    renderer = lambda_client(cached_settings())
 
     def invoke(payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         response = renderer.invoke(

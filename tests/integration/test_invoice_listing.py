@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared.data.models import CANCELLED, AccountModel, InvoiceModel
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.invoice_factory import (
     BASE_TIME,
     PAYMENT_STATUSES,
@@ -28,7 +28,7 @@ EVENTS = ROOT / "events"
 
 @pytest.fixture(autouse=True)
 def data_layer(stack):
-    bootstrap()
+    cached_settings()
 
 
 def collect_pages(agent, *, limit: int, status: str | None = None) -> list[list[str]]:
@@ -301,7 +301,7 @@ def test_read_paths_never_load_fpdf(stack, new_agent):
 
     account_id, _ = new_agent()
     fresh = save_invoice(account_id, payment_status="paid")
-    render_and_store(bootstrap(), fresh)
+    render_and_store(cached_settings(), fresh)
     stale = save_invoice(account_id, payment_status="failed", created=BASE_TIME - timedelta(1))
     env = {**os.environ, **stack.environment, "PYTHONPATH": str(ROOT)}
 

@@ -12,7 +12,7 @@ import pytest
 from shared.data.models import InvoiceModel
 from shared.data.queues import send_message
 from shared.data.storage import s3_client
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.invoice_factory import save_invoice
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "invoice_renderer"
@@ -20,7 +20,7 @@ EVENTS = Path(__file__).resolve().parents[2] / "events" / "invoice_renderer"
 
 @pytest.fixture(autouse=True)
 def data_layer(stack):
-    bootstrap()
+    cached_settings()
 
 
 def renderer(stack):
@@ -48,7 +48,7 @@ def test_a_batch_renders_every_invoice(stack, new_agent):
     response = renderer(stack).invoke(event)
 
     assert response == {"batchItemFailures": []}
-    settings = bootstrap()
+    settings = cached_settings()
     for invoice, status in ((first, "paid"), (second, "failed")):
         saved = reload(invoice)
         assert saved.pdf_rendered_for == status
@@ -105,7 +105,7 @@ def test_the_render_queue_contract_end_to_end(stack, new_agent):
     """What the webhook sends on the render queue is picked up and rendered (SQS poller)."""
     account_id, _ = new_agent()
     invoice = save_invoice(account_id, payment_status="failed")
-    settings = bootstrap()
+    settings = cached_settings()
 
     send_message(
         settings,

@@ -28,7 +28,7 @@ import requests
 from local.resources import aws_client
 from local.stack import LocalStack
 from shared.data.models import AccountModel, InvoiceModel, TicketModel, WebhookEventModel
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.conftest import Api
 from tests.invoice_factory import BASE_TIME, PAYMENT_STATUSES, build_invoice, save_invoices
 from tests.stripe_events import (
@@ -61,7 +61,7 @@ WEBHOOK_KINDS = (
 
 @pytest.fixture(autouse=True)
 def data_layer(stack: LocalStack) -> None:
-    bootstrap()
+    cached_settings()
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -471,7 +471,7 @@ def test_200_concurrent_duplicated_webhook_deliveries_take_effect_exactly_once(
     # And once the consumer is done with all of them (bounded wait: every record final, all
     # duplicates counted, nothing left in the queue or in flight)...
     sqs = aws_client("sqs", stack.aws_url)
-    queue_url = bootstrap().stripe_events_queue_url
+    queue_url = cached_settings().stripe_events_queue_url
     records: dict[str, WebhookEventModel] = {}
 
     def consumer_done() -> tuple[bool, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.invoice_factory import save_invoice
 from tests.probe import PROBE_PREAMBLE
 
@@ -76,7 +76,7 @@ def test_read_functions_answer_without_pydantic(
 ):
     account_id, _ = new_agent()
     invoice = save_invoice(account_id, payment_status="paid")
-    render_and_store(bootstrap(), invoice)  # current: the download only presigns
+    render_and_store(cached_settings(), invoice)  # current: the download only presigns
 
     result = probe(stack, module, account_id, invoice.invoice_id, *sample_events)
 

@@ -23,7 +23,7 @@ from shared.leads.reassignment import (
     reassign_leads,
     run_job_message,
 )
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.reassignment_world import World
 
 SAMPLE_BATCH = Path(__file__).resolve().parents[2] / "events/lead_reassignment/sqs_batch.json"
@@ -35,7 +35,7 @@ class Crash(Exception):
 
 @pytest.fixture
 def settings(stack):
-    return bootstrap()
+    return cached_settings()
 
 
 @pytest.fixture

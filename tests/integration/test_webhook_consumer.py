@@ -19,7 +19,7 @@ from local.resources import aws_client
 from shared.config import Settings
 from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
 from shared.errors import PaymentProviderUnavailable
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext
 from tests.stripe_events import (
     FakeStripe,
@@ -42,7 +42,7 @@ def render_queue(stack) -> tuple[Any, str]:
 
 @pytest.fixture(scope="module")
 def test_settings(stack, render_queue) -> Settings:
-    return dataclasses.replace(bootstrap(), render_queue_url=render_queue[1])
+    return dataclasses.replace(cached_settings(), render_queue_url=render_queue[1])
 
 
 @pytest.fixture

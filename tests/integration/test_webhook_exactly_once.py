@@ -16,7 +16,7 @@ from local.resources import aws_client
 from shared.config import Settings
 from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.errors import PaymentProviderUnavailable
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.intake import accept_webhook
 from tests.stripe_events import (
@@ -52,7 +52,7 @@ def queues(stack) -> Queues:
 @pytest.fixture(scope="module")
 def test_settings(stack, queues) -> Settings:
     return replace(
-        bootstrap(), render_queue_url=queues.render, stripe_events_queue_url=queues.events
+        cached_settings(), render_queue_url=queues.render, stripe_events_queue_url=queues.events
     )
 
 

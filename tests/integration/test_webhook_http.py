@@ -14,7 +14,7 @@ import pytest
 
 from local.resources import aws_client
 from shared.data.models import InvoiceModel, WebhookEventModel
-from shared.runtime import bootstrap, reset
+from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.intake import accept_webhook
 from tests.conftest import Api
@@ -76,7 +76,7 @@ def events_queue(stack, monkeypatch) -> Iterator[PrivateQueue]:
     yield queue
     monkeypatch.undo()
     reset()
-    queue.hand_over_to(bootstrap().stripe_events_queue_url)
+    queue.hand_over_to(cached_settings().stripe_events_queue_url)
     sqs.delete_queue(QueueUrl=url)
 
 
@@ -327,9 +327,11 @@ def test_every_sample_event_is_queued_and_applied(stack, new_agent, events_queue
     )
 
     # When it is received, and the queued message consumed
-    accept_webhook(resign(api_event), bootstrap())
+    accept_webhook(resign(api_event), cached_settings())
     (message,) = events_queue.messages_about(event["id"])
-    outcome = process_event_message(message["Body"], WebhookContext(bootstrap(), lambda: stripe))
+    outcome = process_event_message(
+        message["Body"], WebhookContext(cached_settings(), lambda: stripe)
+    )
 
     # Then it is applied (or, for the detach of a card we never had, ignored) and recorded
     record = WebhookEventModel.get(event["id"])

@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from local.resources import aws_client
-from shared.billing.invoices.sync import sync_invoice
+from shared.billing.invoices.sync import SyncResult, apply_invoice
 from shared.config import Settings
 from shared.data.models import InvoiceModel, WebhookEventModel
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.ledger import EventOutcome, Outcome
 from tests.stripe_events import (
@@ -90,7 +90,7 @@ def render_queue(stack) -> str:
 
 @pytest.fixture(scope="module")
 def test_settings(stack, render_queue) -> Settings:
-    return dataclasses.replace(bootstrap(), render_queue_url=render_queue)
+    return dataclasses.replace(cached_settings(), render_queue_url=render_queue)
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def account() -> tuple[str, str]:
 
 
 def drain(queue_url: str) -> list[dict[str, Any]]:
-    sqs = aws_client("sqs", bootstrap().aws_endpoint_url or "")
+    sqs = aws_client("sqs", cached_settings().aws_endpoint_url or "")
     bodies: list[dict[str, Any]] = []
     while True:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
@@ -314,17 +314,22 @@ def test_a_deleted_draft_is_removed(test_settings, account):
     assert list(InvoiceModel.by_invoice_id.query(draft["id"])) == []
 
 
-def test_sync_invoice_is_callable_outside_the_webhook(test_settings, account):
+def test_apply_invoice_is_callable_outside_the_webhook(test_settings, account):
     account_id, customer_id = account
     stripe = FakeStripe()
     paid = invoice_object(customer=customer_id, status="paid", attempt_count=2)
 
-    synced = sync_invoice(
-        paid, event_created=SAMPLE_TIME + 100, settings=test_settings, reads=stripe
-    )
-    replayed = sync_invoice(
-        paid, event_created=SAMPLE_TIME + 100, settings=test_settings, reads=stripe
-    )
+    def apply() -> SyncResult:
+        return apply_invoice(
+            paid,
+            event_created=SAMPLE_TIME + 100,
+            event_id=None,
+            event_type=None,
+            settings=test_settings,
+            reads=stripe,
+        )
+
+    synced, replayed = apply().invoice, apply().invoice
 
     assert synced is not None
     assert (synced.account_id, synced.status, synced.payment_status) == (account_id, "paid", "paid")

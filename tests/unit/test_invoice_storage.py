@@ -10,7 +10,7 @@ import pytest
 from shared.config import Settings
 from shared.data.models import configure_models
 from shared.data.storage import download_filename, new_pdf_key, presign_download, presigned_get_url
-from shared.runtime import bootstrap, reset
+from shared.runtime import cached_settings, reset
 from shared.timeutil import utc_now
 
 
@@ -27,7 +27,7 @@ def settings(monkeypatch):
     yield settings
     # The models are process-wide: point them back at this process's own configuration.
     reset()
-    bootstrap()
+    cached_settings()
 
 
 def test_pdf_keys_are_private_to_the_account_and_unguessable():

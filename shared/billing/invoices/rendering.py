@@ -11,6 +11,7 @@ from pynamodb.exceptions import UpdateError
 
 from shared.billing.invoices.listing import DRAFT, find_invoice, pdf_is_current
 from shared.config import Settings
+from shared.data.conditions import condition_failed
 from shared.data.models import InvoiceModel
 from shared.data.storage import new_pdf_key, put_pdf
 from shared.errors import NotFound
@@ -40,7 +41,7 @@ def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
             condition=InvoiceModel.invoice_key.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise NotFound(f"No invoice {invoice.invoice_id}.") from None
         raise
     metrics.add_metric(name="InvoicePdfsRendered", unit="Count", value=1)

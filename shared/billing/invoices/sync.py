@@ -1,9 +1,10 @@
 """Stripe invoice -> our Invoices read model.
 
-`sync_invoice` is the one door: the webhook calls it for every invoice event and the card
-update calls it after paying invoices. It writes with one conditional UpdateItem whose
-condition is the ordering guard, so a late or replayed older snapshot never moves an invoice
-backwards, and it queues the PDF rendering when the status the PDF shows has changed.
+`apply_invoice` is the one door: the Stripe events consumer (shared.webhooks.dispatch) calls it
+for every invoice event, and the card update (shared.billing.cards) for each invoice it paid.
+It writes with one conditional UpdateItem whose condition is the ordering guard, so a late or
+replayed older snapshot never moves an invoice backwards, and it queues the PDF rendering when
+the status the PDF shows has changed.
 
 Ordering: a snapshot's version is (status rank, event time, attempt count). Stripe statuses
 only move forward (draft -> open -> uncollectible -> paid | void; paid and void are final),
@@ -18,13 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.accounts.sync import account_id_for_customer
 from shared.config import Settings
+from shared.data.conditions import condition_failed
 from shared.data.models import InvoiceLine, InvoiceModel
 from shared.data.queues import send_message
 from shared.observability import logger
@@ -78,7 +81,10 @@ class InvoiceSnapshot:
         return self.attempted or self.attempt_count > 0
 
 
-SyncOutcome = Literal["applied", "stale", "unknown_customer"]
+class SyncOutcome(StrEnum):
+    APPLIED = "applied"
+    STALE = "stale"
+    UNKNOWN_CUSTOMER = "unknown_customer"
 
 
 @dataclass(frozen=True)
@@ -317,7 +323,7 @@ def apply_invoice(
     snapshot = read_invoice(invoice)
     account_id = account_id_for_customer(snapshot.customer_id)
     if account_id is None:
-        return SyncResult("unknown_customer")
+        return SyncResult(SyncOutcome.UNKNOWN_CUSTOMER)
     attempt = PaymentAttempt(requires_action=event_type == ACTION_REQUIRED_EVENT)
     if snapshot.status in OUTSTANDING_STATUSES and snapshot.payment_was_attempted:
         attempt = last_payment_attempt(invoice, reads, event_type)
@@ -327,43 +333,11 @@ def apply_invoice(
     try:
         model.update(actions=actions, condition=newer_than_stored(snapshot, event_created))
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return SyncResult("stale", account_id)
+        if condition_failed(error):
+            return SyncResult(SyncOutcome.STALE, account_id)
         raise
     queued = _queue_render_if_needed(settings, model)
-    return SyncResult("applied", account_id, model, queued)
-
-
-def sync_invoice(
-    stripe_invoice: Any,
-    event_created: int,
-    event_id: str | None = None,
-    *,
-    event_type: str | None = None,
-    settings: Settings | None = None,
-    reads: StripeReads | None = None,
-) -> InvoiceModel | None:
-    """Brings our copy of one invoice up to `stripe_invoice` (a stripe.Invoice or a dict).
-
-    For callers outside the webhook (e.g. after paying an invoice): pass the invoice Stripe
-    returned and `event_created=int(time.time())`. Returns the stored invoice, or None when
-    the customer is not one of ours or a newer state is already stored."""
-    if settings is None or reads is None:
-        from shared.runtime import bootstrap
-        from shared.stripe.gateway import gateway_for
-        from shared.stripe.reads import GatewayReads
-
-        settings = settings or bootstrap()
-        reads = reads or GatewayReads(gateway_for(settings))
-    result = apply_invoice(
-        stripe_invoice,
-        event_created=event_created,
-        event_id=event_id,
-        event_type=event_type,
-        settings=settings,
-        reads=reads,
-    )
-    return result.invoice
+    return SyncResult(SyncOutcome.APPLIED, account_id, model, queued)
 
 
 def delete_draft_invoice(stripe_invoice: Any) -> SyncOutcome:
@@ -371,13 +345,13 @@ def delete_draft_invoice(stripe_invoice: Any) -> SyncOutcome:
     snapshot = read_invoice(as_mapping(stripe_invoice))
     account_id = account_id_for_customer(snapshot.customer_id)
     if account_id is None:
-        return "unknown_customer"
+        return SyncOutcome.UNKNOWN_CUSTOMER
     try:
         InvoiceModel(account_id, snapshot.invoice_key).delete(
             condition=InvoiceModel.invoice_key.does_not_exist() | (InvoiceModel.status == "draft")
         )
     except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return "stale"
+        if condition_failed(error):
+            return SyncOutcome.STALE
         raise
-    return "applied"
+    return SyncOutcome.APPLIED

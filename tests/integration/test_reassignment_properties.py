@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.leads.reassignment import default_deps, reassign_leads
-from shared.runtime import bootstrap
+from shared.runtime import cached_settings
 from tests.reassignment_world import World
 
 TERRITORIES = ["t1", "t2", "t3", "t4"]  # t4: never served by anyone but the departing agent
@@ -56,7 +56,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 @pytest.fixture(scope="module")
 def dynamodb(stack):
-    return bootstrap()
+    return cached_settings()
 
 
 def expected_placement(world: World, loads: dict[str, int]) -> dict[str, str | None]:
