@@ -21,9 +21,8 @@ from shared.cancellation.tickets import (
     ticket_view,
 )
 from shared.data.queues import send_message
-from shared.errors import Conflict
 from shared.http.app import create_app, http_handler, lazy_module
-from shared.http.auth import require_support
+from shared.http.auth import principal_from, require_support
 from shared.http.query import QueryParameters
 from shared.leads.assignments import LeadPage, agent_leads, upsert_leads
 from shared.runtime import cached_settings
@@ -55,19 +54,12 @@ app = create_app()
 
 @app.post("/v1/support/accounts", status_code=201, enable_validation=True)
 def create_agent_account(new_account: account_creation.NewAccount) -> AccountView:
-    require_support(app.current_event)
-    if account_creation.account_exists(new_account.account_id):
-        raise Conflict(f"Account {new_account.account_id} already exists.")
-    customer_id = new_account.stripe_customer_id or gateway_for(cached_settings()).create_customer(
-        email=new_account.email, name=new_account.name, account_id=new_account.account_id
-    )
-    account = account_creation.create_account(new_account, customer_id)
+    account = account_creation.provision_account(new_account, gateway_for(cached_settings()))
     return account_view(account)
 
 
 @app.post("/v1/support/leads", enable_validation=True)
 def upsert_agent_leads(upsert: lead_requests.LeadUpsert) -> dict[str, int]:
-    require_support(app.current_event)
     return {"upserted": upsert_leads(upsert)}
 
 
@@ -76,7 +68,6 @@ def upsert_agent_leads(upsert: lead_requests.LeadUpsert) -> dict[str, int]:
 )
 def list_agent_leads(account_id: str) -> LeadPage:
     query = LEADS_QUERY.parse(app.current_event.query_string_parameters)
-    require_support(app.current_event)
     return agent_leads(
         account_id,
         limit=int(query["limit"]),
@@ -88,7 +79,6 @@ def list_agent_leads(account_id: str) -> LeadPage:
 @app.get("/v1/support/tickets", openapi_extensions=TICKETS_QUERY.openapi_extensions())
 def list_tickets() -> TicketList:
     query = TICKETS_QUERY.parse(app.current_event.query_string_parameters)
-    require_support(app.current_event)
     return support_queue(
         str(query["status"]),
         limit=int(query["limit"]),
@@ -99,13 +89,12 @@ def list_tickets() -> TicketList:
 
 @app.get("/v1/support/tickets/<ticket_id>")
 def get_ticket(ticket_id: str) -> TicketView:
-    require_support(app.current_event)
     return ticket_view(find_ticket(ticket_id))
 
 
 @app.post("/v1/support/tickets/<ticket_id>/approve", status_code=202, enable_validation=True)
 def approve(ticket_id: str, approval: ticket_requests.Approval) -> TicketView:
-    principal = require_support(app.current_event)
+    principal = principal_from(app.current_event)
     settings = cached_settings()
     ticket = approve_ticket(
         ticket_id,
@@ -119,8 +108,10 @@ def approve(ticket_id: str, approval: ticket_requests.Approval) -> TicketView:
 
 @app.post("/v1/support/tickets/<ticket_id>/reject", enable_validation=True)
 def reject(ticket_id: str, rejection: ticket_requests.Rejection) -> TicketView:
-    principal = require_support(app.current_event)
+    principal = principal_from(app.current_event)
     return ticket_view(reject_ticket(ticket_id, rejection, principal))
 
 
-lambda_handler = http_handler(app)
+# Every route is support's: the role is checked before any query or body is parsed, so a
+# caller without the group gets 403, never a 400 that would describe the route's inputs.
+lambda_handler = http_handler(app, authorize=require_support)

@@ -5,7 +5,7 @@ loads pydantic; only functions that validate a body pay for it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import TransactWriteError
@@ -32,6 +32,21 @@ class NewAccount(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=PrintableText)
     territories: list[Territory] = Field(default_factory=list, max_length=90)
     stripe_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]+$")
+
+
+class CustomerCreator(Protocol):
+    def create_customer(self, *, email: str, name: str, account_id: str) -> str: ...
+
+
+def provision_account(new: NewAccount, stripe: CustomerCreator) -> AccountModel:
+    """Support's "create an agent account": the given Stripe customer, or a new one."""
+    if account_exists(new.account_id):
+        # Checked before Stripe is asked for a customer, so a repeated request creates none.
+        raise Conflict(f"Account {new.account_id} already exists.")
+    customer_id = new.stripe_customer_id or stripe.create_customer(
+        email=new.email, name=new.name, account_id=new.account_id
+    )
+    return create_account(new, customer_id)
 
 
 def create_account(new: NewAccount, stripe_customer_id: str) -> AccountModel:

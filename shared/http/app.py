@@ -171,18 +171,31 @@ def _as_lambda_response(response: Response[str]) -> dict[str, Any]:
 
 
 def http_handler(
-    app: APIGatewayHttpResolver, *, refuse_raw_card_data: bool = True
+    app: APIGatewayHttpResolver,
+    *,
+    refuse_raw_card_data: bool = True,
+    authorize: Callable[[dict[str, Any]], object] | None = None,
 ) -> LambdaHandler:
     """Wraps a resolver into the Lambda entry point with logging and metrics.
 
     Raw card data is refused here, before validation and before anything could log the body.
     Only the Stripe webhook opts out: its body is signed by Stripe, not typed by a browser, and
-    legitimately carries keys such as `number` (invoice numbers) and `exp_month`."""
+    legitimately carries keys such as `number` (invoice numbers) and `exp_month`.
+
+    `authorize`, when given, checks the caller before anything of the request is parsed (it
+    raises a DomainError, e.g. 403): Powertools validates a body before the route runs."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         cached_settings()
+        if authorize is not None:
+            try:
+                authorize(event)
+            except DomainError as refused:
+                return _as_lambda_response(
+                    error_response(refused.status_code, refused.code, refused.message)
+                )
         # Every body this API takes is UTF-8 JSON; anything else is refused here, before
         # Powertools' form/multipart parsers (which raise on malformed input) see it.
         try:

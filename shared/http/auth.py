@@ -61,7 +61,7 @@ def principal_from(event: Mapping[str, Any]) -> Principal:
     )
 
 
-def require_support(event: APIGatewayProxyEventV2) -> Principal:
+def require_support(event: Mapping[str, Any]) -> Principal:
     principal = principal_from(event)
     if not principal.is_support:
         raise Forbidden("This route is for support staff.")

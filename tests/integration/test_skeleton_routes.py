@@ -5,7 +5,7 @@ from __future__ import annotations
 import stripe
 
 from local.stack import STRIPE_SECRET_KEY
-from tests.conftest import Api
+from testing.api_client import Api
 
 
 def test_health_needs_no_token(stack):
@@ -69,6 +69,25 @@ def test_support_routes_need_the_support_group(stack, new_agent):
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_support_routes_refuse_a_caller_without_the_group_before_reading_the_input(
+    stack, new_agent
+):
+    """Given an agent's token, when it calls support routes with a bad body or a bad query,
+    then the answer is 403: nothing about the route's inputs is revealed as a 400."""
+    _, agent = new_agent()
+    bad_requests = [
+        agent.post("/v1/support/accounts", json={"account_id": ""}),
+        agent.post("/v1/support/leads", json={"leads": "not a list"}),
+        agent.post("/v1/support/tickets/tkt_x/approve", json={"effective": "someday"}),
+        agent.get("/v1/support/tickets?status=nonsense&limit=-4"),
+        agent.get("/v1/support/accounts/someone/leads?limit=abc"),
+        agent.get("/v1/support/tickets/tkt_nothing"),
+    ]
+    assert [(r.status_code, r.json()["error"]["code"]) for r in bad_requests] == [
+        (403, "forbidden")
+    ] * len(bad_requests)
 
 
 def test_agent_route_for_a_caller_without_account_is_403(stack):
