@@ -39,10 +39,6 @@ _account_ids_by_customer: dict[str, str] = {}
 _CACHE_LIMIT = 10_000
 
 
-def clear_caches() -> None:
-    _account_ids_by_customer.clear()
-
-
 def account_for_customer(customer_id: str | None) -> AccountModel | None:
     if not customer_id:
         return None

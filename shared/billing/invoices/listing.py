@@ -15,7 +15,6 @@ from shared.timeutil import iso
 
 PaymentStatus = Literal["paid", "failed", "pending", "action_required", "void", "uncollectible"]
 PAYMENT_STATUSES: tuple[str, ...] = get_args(PaymentStatus)
-InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
 
 DRAFT = "draft"
 FILTERED_PAGE_SIZE = 100
