@@ -14,7 +14,7 @@ from typing import Any
 from bench.core import BenchContext, BenchLambdaContext, BenchRow, cold_start_seconds
 from local.cfn import ROOT
 from shared.data.models import ACTIVE, AccountModel
-from tests.invoice_factory import build_invoice, save_invoices
+from testing.invoice_factory import build_invoice, save_invoices
 
 AGENT = "bench-alternatives-agent"
 OURS = "functions.invoice_listing.app"

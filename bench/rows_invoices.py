@@ -28,7 +28,7 @@ from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
 from shared.data.models import ACTIVE, AccountModel, InvoiceModel
 from shared.runtime import cached_settings
-from tests.invoice_factory import build_invoice, save_invoices
+from testing.invoice_factory import build_invoice, save_invoices
 
 BENCH_AGENT = "bench-invoices-agent"
 OWN_INVOICES = 36

@@ -29,16 +29,10 @@ from local.resources import aws_client
 from shared.data.models import InvoiceModel
 from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
-from tests.stripe_events import (
-    PRIMARY_SECRET,
-    invoice_object,
-    receive_all,
-    saved_customer_account,
-    signed_api_event,
-    sqs_batch,
-    sqs_event_of,
-    stripe_event,
-)
+from testing.account_factory import saved_customer_account
+from testing.sqs_events import receive_all, sqs_batch, sqs_event_of
+from testing.stripe_objects import invoice_object
+from testing.webhook_events import PRIMARY_SECRET, signed_api_event, stripe_event
 
 MODULE = "functions.stripe_webhook.app"
 CONSUMER_MODULE = "functions.stripe_events.app"

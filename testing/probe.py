@@ -1,17 +1,9 @@
-"""What the fresh-process probes share: a script preamble with the Lambda context Powertools
-reads, for tests that run a function in a new interpreter and inspect what it loaded."""
+"""What the fresh-process probes share: a script preamble, for tests that run a function in a
+new interpreter and inspect what it loaded. The probes run with the repository root as their
+working directory and on PYTHONPATH, so the preamble imports the one fake Lambda context (which
+loads nothing but the standard library); the scripts call it `Context`."""
 
 PROBE_PREAMBLE = """
 import json, sys
-
-class Context:
-    function_name = "probe"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
-    memory_limit_in_mb = 512
-    aws_request_id = "probe"
-    log_group_name = "/aws/lambda/probe"
-    log_stream_name = "probe"
-    def get_remaining_time_in_millis(self):
-        return 30000
+from testing.lambda_context import LambdaContext as Context
 """

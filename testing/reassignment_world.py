@@ -31,9 +31,9 @@ SUPPORT = Principal(subject="support-tests", email=None, groups=frozenset({"supp
 
 
 class NoStripe:
-    """Approval's Stripe side, for tests about what happens after it."""
+    """Approval's Stripe side, for tests about what happens after it: cancels nothing."""
 
-    def cancel_customer_subscriptions(self, customer_id: str, **_: object) -> list[str]:
+    def cancel_customer_subscriptions(self, *_: object, **__: object) -> list[str]:
         return []
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from local.seed import attach_card, monthly_plan, stripe_for, subscribe
 from shared.data.models import LeadModel
 from shared.runtime import cached_settings
-from tests.conftest import Api
+from testing.api_client import Api
 
 
 def all_leads(support_api: Api, agent_id: str) -> list[dict[str, Any]]:

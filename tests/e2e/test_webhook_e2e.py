@@ -7,9 +7,6 @@ agent's default card becomes a good one and the invoice is paid, then it shows u
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import stripe
 
 from local.seed import (
@@ -21,20 +18,7 @@ from local.seed import (
     subscribe,
 )
 from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
-
-WEBHOOK_WAIT_SECONDS = 20.0  # localstripe sends each event about 1 s after the change
-
-
-def eventually[T](read: Callable[[], T | None], *, timeout: float = WEBHOOK_WAIT_SECONDS) -> T:
-    """Polls `read` until it returns something; a bounded wait for webhook arrival."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing arrived within {timeout:.0f}s")
-        time.sleep(0.2)
+from testing.waiting import eventually
 
 
 def stored_invoice(invoice_id: str) -> InvoiceModel | None:

@@ -14,7 +14,7 @@ from shared.data.models import AccountModel, TerritoryAgentModel
 from shared.errors import PaymentProviderUnavailable
 from shared.http.auth import Principal
 from shared.runtime import cached_settings
-from tests.conftest import Api
+from testing.api_client import Api
 
 TICKETS = "/v1/account/cancellation-tickets"
 VALID = {"reason": "too_expensive", "comment": "Too pricey.", "acknowledge_consequences": True}

@@ -16,7 +16,7 @@ from shared.billing.invoices.renderer_client import lambda_client
 from shared.data.models import InvoiceModel
 from shared.data.storage import s3_client
 from shared.runtime import cached_settings, reset
-from tests.invoice_factory import save_invoice
+from testing.invoice_factory import save_invoice
 
 
 @pytest.fixture(autouse=True)

@@ -13,14 +13,14 @@ import pytest
 
 from shared.data.models import CANCELLED, AccountModel, InvoiceModel
 from shared.runtime import cached_settings
-from tests.invoice_factory import (
+from testing.invoice_factory import (
     BASE_TIME,
     PAYMENT_STATUSES,
     build_invoice,
     save_invoice,
     save_invoices,
 )
-from tests.probe import PROBE_PREAMBLE
+from testing.probe import PROBE_PREAMBLE
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

@@ -13,7 +13,7 @@ from shared.data.models import InvoiceModel
 from shared.data.queues import send_message
 from shared.data.storage import s3_client
 from shared.runtime import cached_settings
-from tests.invoice_factory import save_invoice
+from testing.invoice_factory import save_invoice
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "invoice_renderer"
 

@@ -29,14 +29,10 @@ from local.resources import aws_client
 from local.stack import LocalStack
 from shared.data.models import AccountModel, InvoiceModel, TicketModel, WebhookEventModel
 from shared.runtime import cached_settings
-from tests.conftest import Api
-from tests.invoice_factory import BASE_TIME, PAYMENT_STATUSES, build_invoice, save_invoices
-from tests.stripe_events import (
-    SAMPLE_TIME,
-    invoice_object,
-    signature_header,
-    stripe_event,
-)
+from testing.api_client import Api
+from testing.invoice_factory import BASE_TIME, PAYMENT_STATUSES, build_invoice, save_invoices
+from testing.stripe_objects import SAMPLE_TIME, invoice_object
+from testing.webhook_events import signature_header, stripe_event
 
 AGENTS = 10
 WORKERS = 50

@@ -6,7 +6,7 @@ import json
 
 from local.cfn import ROOT
 from local.openapi import build_document, render
-from tests.conftest import Api
+from testing.api_client import Api
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 

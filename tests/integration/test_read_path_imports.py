@@ -14,8 +14,8 @@ import pytest
 from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
 from shared.runtime import cached_settings
-from tests.invoice_factory import save_invoice
-from tests.probe import PROBE_PREAMBLE
+from testing.invoice_factory import save_invoice
+from testing.probe import PROBE_PREAMBLE
 
 PROBE = (
     PROBE_PREAMBLE

@@ -24,7 +24,7 @@ from shared.leads.reassignment import (
     run_job_message,
 )
 from shared.runtime import cached_settings
-from tests.reassignment_world import World
+from testing.reassignment_world import World
 
 SAMPLE_BATCH = Path(__file__).resolve().parents[2] / "events/lead_reassignment/sqs_batch.json"
 

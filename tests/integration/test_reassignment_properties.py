@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from shared.leads.reassignment import default_deps, reassign_leads
 from shared.runtime import cached_settings
-from tests.reassignment_world import World
+from testing.reassignment_world import World
 
 TERRITORIES = ["t1", "t2", "t3", "t4"]  # t4: never served by anyone but the departing agent
 STATUSES = ["active", "active", "active", "leaving", "cancelled"]

@@ -12,16 +12,10 @@ from typing import Any
 
 from local.seed import GOOD_CARD, attach_card, stripe_for
 from shared.data.models import AccountModel, WebhookEventModel
-from tests.conftest import Api
-from tests.stripe_events import (
-    card_payment_method,
-    customer_object,
-    eventually,
-    finished_record,
-    signature_header,
-    stripe_event,
-    subscription_object,
-)
+from testing.api_client import Api
+from testing.stripe_objects import card_payment_method, customer_object, subscription_object
+from testing.waiting import eventually, finished_record
+from testing.webhook_events import signature_header, stripe_event
 
 MASTERCARD = "5555555555554444"
 

@@ -14,23 +14,17 @@ import pytest
 
 import functions.stripe_events.app as consumer_app
 from local.cfn import ROOT
-from local.gateway import FakeContext
 from local.resources import aws_client
 from shared.config import Settings
 from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
-from shared.errors import PaymentProviderUnavailable
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext
-from tests.stripe_events import (
-    FakeStripe,
-    invoice_object,
-    receive_all,
-    saved_customer_account,
-    sqs_batch,
-    sqs_record,
-    stripe_event,
-    subscription_object,
-)
+from testing.account_factory import saved_customer_account
+from testing.fake_stripe import FakeStripe
+from testing.lambda_context import LambdaContext
+from testing.sqs_events import receive_all, sqs_batch, sqs_record
+from testing.stripe_objects import invoice_object, subscription_object
+from testing.webhook_events import stripe_event
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +51,11 @@ def consumer(stack, monkeypatch, test_settings) -> Callable[..., dict[str, Any]]
         # Holding the container's lock: the local SQS poller cannot run it meanwhile.
         with function.lock, monkeypatch.context() as patch:
             patch.setattr(consumer_app, "events_context", lambda: context)
-            response: dict[str, Any] = function.handler()(event, FakeContext(function))
+            lambda_context = LambdaContext(function.logical_id, timeout_seconds=function.timeout)
+            response: dict[str, Any] = function.handler()(event, lambda_context)
         return response
 
     return invoke
-
-
-class StripeDownForPayments(FakeStripe):
-    def latest_invoice_payment_intent(self, invoice_id: str) -> dict[str, Any] | None:
-        raise PaymentProviderUnavailable("Stripe is down.")
 
 
 def declined(stripe: FakeStripe, invoice_id: str) -> FakeStripe:
@@ -92,7 +82,7 @@ def test_a_failed_event_fails_only_its_own_record_and_is_applied_when_redelivere
     failing_message = batch["Records"][1]["messageId"]
 
     # When the consumer runs it
-    response = consumer(batch, StripeDownForPayments())
+    response = consumer(batch, FakeStripe(down=True))
 
     # Then only that record is reported failed; the others are applied
     assert response == {"batchItemFailures": [{"itemIdentifier": failing_message}]}

@@ -19,14 +19,11 @@ from shared.errors import PaymentProviderUnavailable
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.intake import accept_webhook
-from tests.stripe_events import (
-    FakeStripe,
-    invoice_object,
-    receive_all,
-    saved_customer_account,
-    signed_api_event,
-    stripe_event,
-)
+from testing.account_factory import saved_customer_account
+from testing.fake_stripe import FakeStripe
+from testing.sqs_events import receive_all
+from testing.stripe_objects import invoice_object
+from testing.webhook_events import signed_api_event, stripe_event
 
 CONCURRENT_DELIVERIES = 50
 
@@ -103,11 +100,6 @@ def test_fifty_concurrent_deliveries_take_effect_once(test_settings, queues):
     assert stripe.calls.count(f"invoice_payments:{body['data']['object']['id']}") == 1
 
 
-class UnreachableStripe(FakeStripe):
-    def latest_invoice_payment_intent(self, invoice_id: str) -> dict[str, Any] | None:
-        raise PaymentProviderUnavailable("Stripe is down.")
-
-
 def test_a_failed_message_is_recorded_and_applied_when_sqs_redelivers_it(test_settings):
     account_id, customer_id = saved_customer_account()
     body = json.dumps(
@@ -119,7 +111,7 @@ def test_a_failed_message_is_recorded_and_applied_when_sqs_redelivers_it(test_se
     event_id = json.loads(body)["id"]
 
     with pytest.raises(PaymentProviderUnavailable):
-        process_event_message(body, WebhookContext(test_settings, UnreachableStripe))
+        process_event_message(body, WebhookContext(test_settings, lambda: FakeStripe(down=True)))
 
     failed = WebhookEventModel.get(event_id)
     assert (failed.outcome, failed.detail) == ("failed", "PaymentProviderUnavailable")

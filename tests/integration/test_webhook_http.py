@@ -17,26 +17,22 @@ from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.intake import accept_webhook
-from tests.conftest import Api
-from tests.stripe_events import EVENTS_DIR as SAMPLES_DIR
-from tests.stripe_events import (
+from testing.api_client import Api
+from testing.fake_stripe import FakeStripe
+from testing.sqs_events import receive_all, sqs_event_of
+from testing.stripe_objects import card_payment_method, customer_object, invoice_object
+from testing.waiting import eventually, finished_record
+from testing.webhook_events import (
     ROTATED_SECRET,
-    FakeStripe,
-    card_payment_method,
-    customer_object,
-    eventually,
-    finished_record,
-    invoice_object,
-    load_sample,
     payload_of,
-    receive_all,
     resign,
     signature_header,
     signed_api_event,
-    sqs_event_of,
     stripe_event,
     with_object,
 )
+from testing.webhook_samples import EVENTS_DIR as SAMPLES_DIR
+from testing.webhook_samples import load_sample
 
 
 class PrivateQueue:

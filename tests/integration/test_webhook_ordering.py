@@ -22,14 +22,10 @@ from shared.data.models import InvoiceModel, WebhookEventModel
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.ledger import EventOutcome, Outcome
-from tests.stripe_events import (
-    SAMPLE_TIME,
-    FakeStripe,
-    invoice_object,
-    saved_customer_account,
-    stripe_event,
-    with_failed_payments,
-)
+from testing.account_factory import saved_customer_account
+from testing.fake_stripe import FakeStripe, with_failed_payments
+from testing.stripe_objects import SAMPLE_TIME, invoice_object
+from testing.webhook_events import stripe_event
 
 MESSAGES = [
     "Your card was declined.",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pypdf import PdfReader
 
 from shared.billing.invoices.pdf import Seller, font_path, render_invoice_pdf
-from tests.invoice_factory import build_invoice
+from testing.invoice_factory import build_invoice
 
 SELLER = Seller(name="Predictive Leads Inc.", address="100 Congress Ave, Austin, TX 78701, USA")
 FIVE_LINES = [

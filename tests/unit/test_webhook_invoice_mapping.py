@@ -3,9 +3,6 @@ failure message of the last payment attempt."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pytest
 
 from shared.accounts.sync import card_summary, default_payment_method_id
@@ -17,43 +14,8 @@ from shared.billing.invoices.sync import (
     read_invoice,
 )
 from shared.stripe.reads import as_mapping, object_id
-from tests.stripe_events import (
-    SAMPLE_TIME,
-    card_payment_method,
-    customer_object,
-    invoice_object,
-)
-
-
-class RecordingReads:
-    """A fake Stripe: answers from dicts and records what was asked."""
-
-    def __init__(
-        self,
-        intents: dict[str, dict[str, Any]] | None = None,
-        latest: dict[str, Any] | None = None,
-    ) -> None:
-        self.intents = intents or {}
-        self.latest = latest
-        self.calls: list[str] = []
-
-    def retrieve_invoice(self, invoice_id: str) -> Mapping[str, Any]:
-        raise AssertionError("not expected")
-
-    def retrieve_payment_intent(self, payment_intent_id: str) -> Mapping[str, Any]:
-        self.calls.append(f"pi:{payment_intent_id}")
-        return self.intents[payment_intent_id]
-
-    def latest_invoice_payment_intent(self, invoice_id: str) -> Mapping[str, Any] | None:
-        self.calls.append(f"payments:{invoice_id}")
-        return self.latest
-
-    def retrieve_customer(self, customer_id: str) -> Mapping[str, Any]:
-        raise AssertionError("not expected")
-
-    def retrieve_payment_method(self, payment_method_id: str) -> Mapping[str, Any]:
-        raise AssertionError("not expected")
-
+from testing.fake_stripe import FakeStripe
+from testing.stripe_objects import SAMPLE_TIME, card_payment_method, customer_object, invoice_object
 
 DECLINED = {
     "id": "pi_1",
@@ -146,23 +108,23 @@ def test_payment_status_follows_api_md(status, attempt_count, requires_action, e
 def test_failure_message_from_an_embedded_charge_needs_no_stripe_call():
     invoice = invoice_object(status="open", attempt_count=1)
     invoice["charge"] = {"id": "ch_1", "failure_message": "Your card has insufficient funds."}
-    reads = RecordingReads()
+    stripe = FakeStripe()
 
-    attempt = last_payment_attempt(invoice, reads, "invoice.payment_failed")
+    attempt = last_payment_attempt(invoice, stripe, "invoice.payment_failed")
 
     assert attempt.failure_message == "Your card has insufficient funds."
-    assert reads.calls == []
+    assert stripe.calls == []
 
 
 def test_failure_message_from_an_older_shape_payment_intent_id():
     invoice = invoice_object(status="open", attempt_count=1)
     invoice["payment_intent"] = "pi_1"
-    reads = RecordingReads(intents={"pi_1": DECLINED})
+    stripe = FakeStripe(payment_intents={"pi_1": DECLINED})
 
-    attempt = last_payment_attempt(invoice, reads, "invoice.updated")
+    attempt = last_payment_attempt(invoice, stripe, "invoice.updated")
 
     assert attempt == PaymentAttempt(False, "Your card was declined.")
-    assert reads.calls == ["pi:pi_1"]
+    assert stripe.calls == ["payment_intent:pi_1"]
 
 
 def test_failure_message_from_the_newest_of_the_included_payments():
@@ -173,29 +135,29 @@ def test_failure_message_from_the_newest_of_the_included_payments():
             {"created": 2, "payment": {"type": "payment_intent", "payment_intent": "pi_1"}},
         ]
     }
-    reads = RecordingReads(intents={"pi_1": DECLINED})
+    stripe = FakeStripe(payment_intents={"pi_1": DECLINED})
 
-    attempt = last_payment_attempt(invoice, reads, "invoice.payment_failed")
+    attempt = last_payment_attempt(invoice, stripe, "invoice.payment_failed")
 
     assert attempt.failure_message == "Your card was declined."
-    assert reads.calls == ["pi:pi_1"]
+    assert stripe.calls == ["payment_intent:pi_1"]
 
 
 def test_current_shape_without_payments_asks_stripe_for_the_invoice_payments():
     invoice = invoice_object(invoice_id="in_9", status="open", attempt_count=1)
-    reads = RecordingReads(latest={"id": "pi_9", "status": "requires_action"})
+    stripe = FakeStripe(latest_intents={"in_9": {"id": "pi_9", "status": "requires_action"}})
 
-    attempt = last_payment_attempt(invoice, reads, "invoice.updated")
+    attempt = last_payment_attempt(invoice, stripe, "invoice.updated")
 
     assert attempt == PaymentAttempt(True, None)
-    assert reads.calls == ["payments:in_9"]
+    assert stripe.calls == ["invoice_payments:in_9"]
 
 
 def test_action_required_event_is_trusted_when_stripe_has_no_payment_to_show():
     invoice = invoice_object(status="open", attempt_count=1)
-    reads = RecordingReads(latest=None)
+    stripe = FakeStripe()
 
-    attempt = last_payment_attempt(invoice, reads, "invoice.payment_action_required")
+    attempt = last_payment_attempt(invoice, stripe, "invoice.payment_action_required")
 
     assert attempt == PaymentAttempt(True, None)
 

@@ -16,11 +16,11 @@ from pynamodb.connection.base import Connection
 from shared.config import Settings
 from shared.errors import InvalidRequest, InvalidSignature, ServiceUnavailable
 from shared.webhooks.intake import accept_webhook
-from tests.stripe_events import (
+from testing.stripe_objects import invoice_object
+from testing.webhook_events import (
     PRIMARY_SECRET,
     ROTATED_SECRET,
     api_gateway_event,
-    invoice_object,
     payload_of,
     signature_header,
     signed_api_event,

@@ -16,11 +16,11 @@ from shared.webhooks.verify import (
     verified_event,
     verify_signature,
 )
-from tests.stripe_events import (
+from testing.stripe_objects import invoice_object
+from testing.webhook_events import (
     PRIMARY_SECRET,
     ROTATED_SECRET,
     api_gateway_event,
-    invoice_object,
     signature_header,
     signed_api_event,
     stripe_event,

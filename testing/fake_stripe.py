@@ -1,0 +1,91 @@
+"""The one fake of `shared.stripe.reads.StripeReads`: Stripe's current state for the reads the
+sync makes (a fake of Stripe, not of our code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.errors import PaymentProviderUnavailable
+
+StripeObject = dict[str, Any]
+
+
+class FakeStripe:
+    """`invoices` answers retrieve_invoice (the current invoice), `payment_intents` the intents
+    an invoice's `payments` (or an older shape's `payment_intent`) point at, `latest_intents`
+    (invoice id -> its newest payment's intent) the invoice payments Stripe lists,
+    `customers`/`payment_methods` the card refresh. A read of something not set up is a
+    KeyError; with `down=True` every read fails as an unreachable Stripe does.
+
+    Every read is recorded in `calls`, e.g. "invoice:in_1", "payment_intent:pi_1",
+    "invoice_payments:in_1", "customer:cus_1", "payment_method:pm_1"."""
+
+    def __init__(
+        self,
+        *,
+        invoices: dict[str, StripeObject] | None = None,
+        payment_intents: dict[str, StripeObject] | None = None,
+        latest_intents: dict[str, StripeObject] | None = None,
+        customers: dict[str, StripeObject] | None = None,
+        payment_methods: dict[str, StripeObject] | None = None,
+        down: bool = False,
+    ) -> None:
+        self.invoices = invoices or {}
+        self.payment_intents = payment_intents or {}
+        self.latest_intents = latest_intents or {}
+        self.customers = customers or {}
+        self.payment_methods = payment_methods or {}
+        self.down = down
+        self.calls: list[str] = []
+
+    def _read(self, call: str) -> None:
+        self.calls.append(call)
+        if self.down:
+            raise PaymentProviderUnavailable("Stripe is down.")
+
+    def retrieve_invoice(self, invoice_id: str) -> StripeObject:
+        self._read(f"invoice:{invoice_id}")
+        return self.invoices[invoice_id]
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> StripeObject:
+        self._read(f"payment_intent:{payment_intent_id}")
+        return self.payment_intents[payment_intent_id]
+
+    def latest_invoice_payment_intent(self, invoice_id: str) -> StripeObject | None:
+        self._read(f"invoice_payments:{invoice_id}")
+        return self.latest_intents.get(invoice_id)
+
+    def retrieve_customer(self, customer_id: str) -> StripeObject:
+        self._read(f"customer:{customer_id}")
+        return self.customers[customer_id]
+
+    def retrieve_payment_method(self, payment_method_id: str) -> StripeObject:
+        self._read(f"payment_method:{payment_method_id}")
+        return self.payment_methods[payment_method_id]
+
+
+def with_failed_payments(
+    invoice: StripeObject, stripe: FakeStripe, messages: list[str]
+) -> StripeObject:
+    """Adds the invoice's payments (one declined PaymentIntent per message, newest last) the
+    way an invoice retrieved with `payments` included shows them, and registers the intents."""
+    payments = []
+    for attempt, message in enumerate(messages, start=1):
+        intent_id = f"pi_{invoice['id'].removeprefix('in_')}_{attempt}"
+        stripe.payment_intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "status": "requires_payment_method",
+            "last_payment_error": {"type": "card_error", "message": message},
+        }
+        payments.append(
+            {
+                "id": f"inpay_{intent_id}",
+                "object": "invoice_payment",
+                "created": int(invoice["created"]) + attempt,
+                "payment": {"type": "payment_intent", "payment_intent": intent_id},
+                "status": "open",
+            }
+        )
+    invoice["payments"] = {"object": "list", "data": payments, "has_more": False}
+    return invoice
