@@ -12,6 +12,10 @@ import boto3
 from local.cfn import load_template, resources_of_type
 
 REGION = "us-east-1"
+# The credentials of everything on the local stack: moto accepts any, Lambda's Invoke API only
+# these (local.lambda_invoke), and the functions get them in their environment.
+ACCESS_KEY_ID = "local"
+SECRET_ACCESS_KEY = "local"
 
 
 @dataclass
@@ -27,8 +31,8 @@ def aws_client(service: str, endpoint_url: str) -> Any:
         service,
         endpoint_url=endpoint_url,
         region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
     )
 
 

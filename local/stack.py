@@ -1,5 +1,6 @@
 """Starts and stops the whole local system: moto server, localstripe, tables/queues/bucket from
-template.yaml, the local API gateway with its SQS poller, and the Stripe webhook registration."""
+template.yaml, the local API gateway, Lambda's Invoke API, the SQS poller, and the Stripe
+webhook registration."""
 
 from __future__ import annotations
 
@@ -17,9 +18,19 @@ import requests
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
+from local.activity import Activity
 from local.cfn import ROOT
-from local.gateway import Gateway, SqsPoller, issue_token
-from local.resources import LocalResources, create_all, function_environment
+from local.dev_tokens import issue_token
+from local.gateway import Gateway
+from local.lambda_invoke import Credentials, LambdaInvokeServer
+from local.resources import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    LocalResources,
+    create_all,
+    function_environment,
+)
+from local.sqs_poller import SqsPoller
 
 DEFAULT_JWT_SECRET = "local-dev-jwt-secret-not-for-production-use"
 DEFAULT_WEBHOOK_SECRETS = "whsec_local_dev_primary,whsec_local_dev_rotated"
@@ -60,6 +71,7 @@ def serialise_dynamodb_requests() -> None:
 class StackConfig:
     api_port: int = 3000
     aws_port: int = 5000
+    lambda_port: int = 5001
     stripe_port: int = 8420
     jwt_secret: str = DEFAULT_JWT_SECRET
     webhook_secrets: str = DEFAULT_WEBHOOK_SECRETS
@@ -71,6 +83,7 @@ class StackConfig:
         return cls(
             api_port=int(os.environ.get("API_PORT", 3000)),
             aws_port=int(os.environ.get("AWS_PORT", 5000)),
+            lambda_port=int(os.environ.get("LAMBDA_PORT", 5001)),
             stripe_port=int(os.environ.get("STRIPE_PORT", 8420)),
             jwt_secret=os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET),
             webhook_secrets=os.environ.get("STRIPE_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRETS),
@@ -78,7 +91,13 @@ class StackConfig:
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> StackConfig:
-        return cls(api_port=free_port(), aws_port=free_port(), stripe_port=free_port(), **overrides)
+        return cls(
+            api_port=free_port(),
+            aws_port=free_port(),
+            lambda_port=free_port(),
+            stripe_port=free_port(),
+            **overrides,
+        )
 
 
 @dataclass
@@ -88,8 +107,11 @@ class LocalStack:
     stripe_process: subprocess.Popen[bytes] | None = None
     resources: LocalResources | None = None
     gateway: Gateway | None = None
+    invoke_api: LambdaInvokeServer | None = None
     poller: SqsPoller | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    # Every request and queue batch the stack serves (`make dev` prints a line for each).
+    activity: Activity = field(default_factory=Activity)
 
     @property
     def api_url(self) -> str:
@@ -98,6 +120,10 @@ class LocalStack:
     @property
     def aws_url(self) -> str:
         return f"http://127.0.0.1:{self.config.aws_port}"
+
+    @property
+    def lambda_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.lambda_port}"
 
     @property
     def stripe_url(self) -> str:
@@ -137,10 +163,22 @@ class LocalStack:
         from shared.runtime import reset
 
         reset()
-        self.gateway = Gateway(port=self.config.api_port, jwt_secret=self.config.jwt_secret)
+        self.gateway = Gateway(
+            port=self.config.api_port, jwt_secret=self.config.jwt_secret, activity=self.activity
+        )
         self.gateway.start()
+        self.invoke_api = LambdaInvokeServer(
+            self.gateway.functions,
+            port=self.config.lambda_port,
+            credentials=Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            activity=self.activity,
+        )
+        self.invoke_api.start()
         self.poller = SqsPoller(
-            self.resources, self.gateway.functions, retry_seconds=self.config.sqs_retry_seconds
+            self.resources,
+            self.gateway.functions,
+            retry_seconds=self.config.sqs_retry_seconds,
+            activity=self.activity,
         )
         self.poller.start()
         self._wait_for_stripe()
@@ -151,12 +189,12 @@ class LocalStack:
         return {
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
             "AWS_ENDPOINT_URL": self.aws_url,
-            # Lambda's Invoke API is the gateway's (the download invokes the renderer); the
+            # Lambda's Invoke API has its own port (the download invokes the renderer); the
             # template gives the download the renderer's name, and locally that is its id.
-            "AWS_ENDPOINT_URL_LAMBDA": self.api_url,
+            "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
             "RENDERER_FUNCTION_NAME": "InvoiceRendererFunction",
             "STRIPE_API_BASE": self.stripe_url,
             "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
@@ -212,9 +250,25 @@ class LocalStack:
         requests.delete(f"{self.stripe_url}/_config/data", timeout=5).raise_for_status()
         self.register_webhook()
 
+    def wait_until_quiet(self, *, quiet_seconds: float = 2.0, timeout: float = 30.0) -> bool:
+        """Waits until nothing has been served for `quiet_seconds` and the consumers' queues
+        are empty (localstripe sends each webhook a second after its event)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self.activity.wait_until_quiet(quiet_seconds=quiet_seconds, timeout=left) and (
+                self.poller is None or self.poller.pending_messages() == 0
+            ):
+                return True
+            time.sleep(0.2)
+
     def stop(self) -> None:
         if self.poller:
             self.poller.stop()
+        if self.invoke_api:
+            self.invoke_api.stop()
         if self.gateway:
             self.gateway.stop()
         if self.stripe_process and self.stripe_process.poll() is None:
