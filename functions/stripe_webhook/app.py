@@ -17,4 +17,4 @@ def stripe_webhook() -> dict[str, bool]:
     return {"received": True}
 
 
-lambda_handler = http_handler(app, refuse_raw_card_data=False)
+lambda_handler = http_handler(app, gate_body=False)

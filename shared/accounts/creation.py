@@ -13,25 +13,22 @@ from pynamodb.exceptions import TransactWriteError
 from shared.data.conditions import transaction_condition_failed
 from shared.data.models import ACTIVE, AccountModel, TerritoryAgentModel, transaction
 from shared.errors import Conflict
+from shared.http.text import EMAIL_PATTERN, ID_PATTERN, SINGLE_LINE_TEXT, TERRITORY_PATTERN
 from shared.timeutil import utc_now
 
-# A territory is a postal code or similar area id; ids are plain printable text.
-Territory = Annotated[
-    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]*$")
-]
-PrintableText = r"^[^\x00-\x1f\x7f]+$"
+Territory = Annotated[str, Field(min_length=1, max_length=32, pattern=TERRITORY_PATTERN)]
 
 
 class NewAccount(BaseModel):
     model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
 
-    account_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
-    email: str = Field(
-        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", max_length=254
-    )
-    name: str = Field(min_length=1, max_length=200, pattern=PrintableText)
+    account_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    name: str = Field(min_length=1, max_length=200, pattern=SINGLE_LINE_TEXT)
     territories: list[Territory] = Field(default_factory=list, max_length=90)
-    stripe_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]+$")
+    stripe_customer_id: str | None = Field(
+        default=None, max_length=255, pattern=r"^cus_[A-Za-z0-9]+$"
+    )
 
 
 class CustomerCreator(Protocol):

@@ -58,8 +58,12 @@ class CardUpdateRequest(BaseModel):
         },
     )
 
-    setup_intent_id: str | None = Field(default=None, pattern=r"^seti_[A-Za-z0-9_]+$")
-    payment_method_id: str | None = Field(default=None, pattern=r"^pm_[A-Za-z0-9_]+$")
+    setup_intent_id: str | None = Field(
+        default=None, max_length=255, pattern=r"^seti_[A-Za-z0-9_]+$"
+    )
+    payment_method_id: str | None = Field(
+        default=None, max_length=255, pattern=r"^pm_[A-Za-z0-9_]+$"
+    )
 
     @model_validator(mode="after")
     def exactly_one_source(self) -> Self:

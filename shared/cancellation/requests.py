@@ -9,13 +9,14 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.cancellation.tickets import Effective, Reason
+from shared.http.text import MULTI_LINE_TEXT
 
 
 class NewTicket(BaseModel):
     model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
 
     reason: Reason
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=2000, pattern=MULTI_LINE_TEXT)
     # Documented as const true: a client that sends false is told so, with this message.
     acknowledge_consequences: bool = Field(
         json_schema_extra={"const": True},
@@ -39,4 +40,4 @@ class Approval(BaseModel):
 class Rejection(BaseModel):
     model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
 
-    note: str = Field(min_length=1, max_length=2000)
+    note: str = Field(min_length=1, max_length=2000, pattern=MULTI_LINE_TEXT)

@@ -21,12 +21,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pynamodb.exceptions import PynamoDBException
 
-from shared.errors import DomainError, RawCardDataRejected
+from shared.errors import DomainError, InvalidRequest, RawCardDataRejected
+from shared.http.gate import check_body, check_path_ids
 from shared.observability import logger, metrics
 from shared.runtime import cached_settings
 
-# Request-body keys that only raw card data would carry. Our API takes Stripe ids, never these.
-RAW_CARD_FIELDS = frozenset({"number", "card_number", "cvc", "cvv", "exp_month", "exp_year"})
+# Routes whose bodies are also searched for card numbers by value (API.md, "Hostile input").
+BILLING_PATHS = ("/v1/billing/",)
 
 JSON_ONLY = "Send the request body as JSON (Content-Type: application/json)."
 
@@ -127,16 +128,6 @@ def lazy_module(name: str) -> ModuleType:
     return module
 
 
-def find_raw_card_fields(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(
-            key in RAW_CARD_FIELDS or find_raw_card_fields(item) for key, item in value.items()
-        )
-    if isinstance(value, list):
-        return any(find_raw_card_fields(item) for item in value)
-    return False
-
-
 def _body_text(event: dict[str, Any]) -> str | None:
     """The request body as text; ValueError when it is not UTF-8 (so cannot be JSON)."""
     body = event.get("body")
@@ -153,33 +144,33 @@ def _is_json_media_type(event: dict[str, Any]) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def _carries_raw_card_data(body: str) -> bool:
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return False
-    return find_raw_card_fields(parsed)
+def _is_billing_route(event: dict[str, Any]) -> bool:
+    route_key = str(event.get("routeKey") or "")
+    return route_key.partition(" ")[2].startswith(BILLING_PATHS)
 
 
 def _as_lambda_response(response: Response[str]) -> dict[str, Any]:
-    return {
-        "statusCode": response.status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
+    return _with_safe_headers(
+        {
+            "statusCode": response.status_code,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": response.body,
+            "isBase64Encoded": False,
+        }
+    )
 
 
 def http_handler(
     app: APIGatewayHttpResolver,
     *,
-    refuse_raw_card_data: bool = True,
+    gate_body: bool = True,
     authorize: Callable[[dict[str, Any]], object] | None = None,
 ) -> LambdaHandler:
     """Wraps a resolver into the Lambda entry point with logging and metrics.
 
-    Raw card data is refused here, before validation and before anything could log the body.
-    Only the Stripe webhook opts out: its body is signed by Stripe, not typed by a browser, and
+    Every body passes the gate (`shared.http.gate`: size, depth, number sizes, JSON, raw card
+    data) here, before validation and before anything could log it. Only the Stripe webhook
+    opts out: its body is verified by its signature, can exceed our size limit, and
     legitimately carries keys such as `number` (invoice numbers) and `exp_month`.
 
     `authorize`, when given, checks the caller before anything of the request is parsed (it
@@ -189,29 +180,42 @@ def http_handler(
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         cached_settings()
-        if authorize is not None:
-            try:
-                authorize(event)
-            except DomainError as refused:
-                return _as_lambda_response(
-                    error_response(refused.status_code, refused.code, refused.message)
-                )
-        # Every body this API takes is UTF-8 JSON; anything else is refused here, before
-        # Powertools' form/multipart parsers (which raise on malformed input) see it.
         try:
-            body = _body_text(event)
-        except ValueError:
-            body, readable = None, False
-        else:
-            readable = body is None or _is_json_media_type(event)
-        if not readable:
-            return _as_lambda_response(error_response(400, "invalid_request", JSON_ONLY))
-        if refuse_raw_card_data and body and _carries_raw_card_data(body):
-            error = RawCardDataRejected(
-                "Card details must be entered in the secure card field, never sent to this API."
-            )
+            if authorize is not None:
+                authorize(event)
+            _check_request(event, gate_body=gate_body)
+        except RawCardDataRejected as refused:
             logger.warning("raw card data refused; body discarded")
-            return _as_lambda_response(error_response(error.status_code, error.code, error.message))
-        return app.resolve(event, context)
+            return _refusal(refused)
+        except DomainError as refused:
+            return _refusal(refused)
+        return _with_safe_headers(app.resolve(event, context))
 
     return lambda_handler
+
+
+def _check_request(event: dict[str, Any], *, gate_body: bool) -> None:
+    # Every body this API takes is UTF-8 JSON; anything else is refused here, before
+    # Powertools' form/multipart parsers (which raise on malformed input) see it.
+    try:
+        body = _body_text(event)
+    except ValueError:
+        raise InvalidRequest(JSON_ONLY) from None
+    if body is not None and not _is_json_media_type(event):
+        raise InvalidRequest(JSON_ONLY)
+    check_path_ids(event.get("pathParameters"))
+    if gate_body:
+        check_body(body, card_values=_is_billing_route(event))
+
+
+def _refusal(error: DomainError) -> dict[str, Any]:
+    return _as_lambda_response(error_response(error.status_code, error.code, error.message))
+
+
+def _with_safe_headers(response: dict[str, Any]) -> dict[str, Any]:
+    """API Gateway adds neither: answers are per caller (never cached by a proxy or the
+    browser's back button) and must not be sniffed into another type. Pages set their own."""
+    headers = response.setdefault("headers", {})
+    headers.setdefault("Cache-Control", "no-store")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -6,7 +6,6 @@ agent and that a cancelled account keeps only its billing records."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,20 +30,17 @@ class Principal:
 
 
 def parse_groups(raw: Any) -> frozenset[str]:
-    """Accepts a real list, API Gateway's flattened "[support admin]", a JSON list, or "a,b"."""
+    """The token's groups: a real list, or API Gateway's flattening of it, "[support admin]".
+    Split on whitespace only (a group name may contain a comma; "admin,support" is one group,
+    and it is not "support"): membership is an exact match on a whole name."""
     if raw is None or raw == "":
         return frozenset()
     if isinstance(raw, list | tuple | set | frozenset):
         return frozenset(str(group) for group in raw)
     text = str(raw).strip()
     if text.startswith("[") and text.endswith("]"):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            decoded = text[1:-1].replace(",", " ").split()
-        if isinstance(decoded, list):
-            return frozenset(str(group) for group in decoded)
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+        text = text[1:-1]
+    return frozenset(text.split())
 
 
 def principal_from(event: Mapping[str, Any]) -> Principal:

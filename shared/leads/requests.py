@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.http.text import ID_PATTERN, SINGLE_LINE_TEXT, TERRITORY_PATTERN
+
 
 class LeadInput(BaseModel):
     model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
 
-    lead_id: str = Field(min_length=1, max_length=128)
-    territory: str = Field(min_length=1, max_length=32)
-    assigned_agent_id: str | None = Field(default=None, min_length=1, max_length=128)
-    address: str | None = Field(default=None, max_length=500)
+    lead_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    territory: str = Field(min_length=1, max_length=32, pattern=TERRITORY_PATTERN)
+    assigned_agent_id: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=ID_PATTERN
+    )
+    address: str | None = Field(default=None, max_length=500, pattern=SINGLE_LINE_TEXT)
     score: float | None = Field(default=None, ge=0, le=1)
 
 

@@ -70,7 +70,7 @@ def verify_signature(
 def parse_event(text: str) -> StripeEvent:
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidRequest("The webhook body is not valid JSON.") from None
     if not isinstance(parsed, dict):
         raise InvalidRequest("The webhook body is not a Stripe event.")
