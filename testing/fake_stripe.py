@@ -1,5 +1,6 @@
-"""The one fake of `shared.stripe.reads.StripeReads`: Stripe's current state for the reads the
-sync makes (a fake of Stripe, not of our code)."""
+"""The one fake of Stripe (of Stripe, not of our code): the reads the sync makes
+(`shared.stripe.reads.StripeReads`) and the subscription cancellation approval makes
+(`shared.cancellation.tickets.SubscriptionCanceller`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ class FakeStripe:
     """`invoices` answers retrieve_invoice (the current invoice), `payment_intents` the intents
     an invoice's `payments` (or an older shape's `payment_intent`) point at, `latest_intents`
     (invoice id -> its newest payment's intent) the invoice payments Stripe lists,
-    `customers`/`payment_methods` the card refresh. A read of something not set up is a
-    KeyError; with `down=True` every read fails as an unreachable Stripe does.
+    `customers`/`payment_methods` the card refresh; cancelling a customer's subscriptions
+    cancels none. A read of something not set up is a KeyError; with `down=True` every call
+    fails as an unreachable Stripe does.
 
-    Every read is recorded in `calls`, e.g. "invoice:in_1", "payment_intent:pi_1",
-    "invoice_payments:in_1", "customer:cus_1", "payment_method:pm_1"."""
+    Every call is recorded in `calls`, e.g. "invoice:in_1", "payment_intent:pi_1",
+    "invoice_payments:in_1", "customer:cus_1", "payment_method:pm_1",
+    "cancel_subscriptions:cus_1"."""
 
     def __init__(
         self,
@@ -38,30 +41,34 @@ class FakeStripe:
         self.down = down
         self.calls: list[str] = []
 
-    def _read(self, call: str) -> None:
+    def _call(self, call: str) -> None:
         self.calls.append(call)
         if self.down:
             raise PaymentProviderUnavailable("Stripe is down.")
 
     def retrieve_invoice(self, invoice_id: str) -> StripeObject:
-        self._read(f"invoice:{invoice_id}")
+        self._call(f"invoice:{invoice_id}")
         return self.invoices[invoice_id]
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> StripeObject:
-        self._read(f"payment_intent:{payment_intent_id}")
+        self._call(f"payment_intent:{payment_intent_id}")
         return self.payment_intents[payment_intent_id]
 
     def latest_invoice_payment_intent(self, invoice_id: str) -> StripeObject | None:
-        self._read(f"invoice_payments:{invoice_id}")
+        self._call(f"invoice_payments:{invoice_id}")
         return self.latest_intents.get(invoice_id)
 
     def retrieve_customer(self, customer_id: str) -> StripeObject:
-        self._read(f"customer:{customer_id}")
+        self._call(f"customer:{customer_id}")
         return self.customers[customer_id]
 
     def retrieve_payment_method(self, payment_method_id: str) -> StripeObject:
-        self._read(f"payment_method:{payment_method_id}")
+        self._call(f"payment_method:{payment_method_id}")
         return self.payment_methods[payment_method_id]
+
+    def cancel_customer_subscriptions(self, customer_id: str, **_: object) -> list[str]:
+        self._call(f"cancel_subscriptions:{customer_id}")
+        return []
 
 
 def with_failed_payments(

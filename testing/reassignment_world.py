@@ -26,15 +26,9 @@ from shared.data.models import (
 from shared.http.auth import Principal
 from shared.leads.reassignment import ReassignmentJob
 from shared.timeutil import iso, utc_now
+from testing.fake_stripe import FakeStripe
 
 SUPPORT = Principal(subject="support-tests", email=None, groups=frozenset({"support"}))
-
-
-class NoStripe:
-    """Approval's Stripe side, for tests about what happens after it: cancels nothing."""
-
-    def cancel_customer_subscriptions(self, *_: object, **__: object) -> list[str]:
-        return []
 
 
 @dataclass
@@ -130,7 +124,7 @@ class World:
         ticket = open_ticket(account, NewTicket(reason="other", acknowledge_consequences=True))
         queued: list[dict[str, str]] = []
         approve_ticket(
-            ticket.ticket_id, Approval(), SUPPORT, stripe=NoStripe(), enqueue=queued.append
+            ticket.ticket_id, Approval(), SUPPORT, stripe=FakeStripe(), enqueue=queued.append
         )
         self.agents[self.departing_id] = CANCELLED
         self.job = ReassignmentJob(**queued[0])

@@ -15,6 +15,7 @@ from shared.errors import PaymentProviderUnavailable
 from shared.http.auth import Principal
 from shared.runtime import cached_settings
 from testing.api_client import Api
+from testing.fake_stripe import FakeStripe
 
 TICKETS = "/v1/account/cancellation-tickets"
 VALID = {"reason": "too_expensive", "comment": "Too pricey.", "acknowledge_consequences": True}
@@ -298,11 +299,6 @@ def test_approval_at_period_end_lets_the_subscription_run_out(stack, support_api
     assert agent.get("/v1/account").json()["error"]["code"] == "account_cancelled"
 
 
-class StripeDown:
-    def cancel_customer_subscriptions(self, customer_id: str, **_: object) -> list[str]:
-        raise PaymentProviderUnavailable("The payment provider is unavailable.")
-
-
 def test_a_stripe_outage_during_approval_changes_nothing(stack, new_agent):
     account_id, agent = new_agent([territory()])
     ticket = open_ticket(agent)
@@ -314,7 +310,7 @@ def test_a_stripe_outage_during_approval_changes_nothing(stack, new_agent):
             ticket["id"],
             Approval(effective="immediately"),
             Principal(subject="support-staff", email=None, groups=frozenset({"support"})),
-            stripe=StripeDown(),
+            stripe=FakeStripe(down=True),
             enqueue=queued.append,
         )
 
