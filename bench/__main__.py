@@ -1,4 +1,6 @@
-"""Runs every `bench/rows_*.py` module against one local stack and prints one table."""
+"""Runs every `bench/rows_*.py` module against one local stack, prints one table and keeps it
+in `.bench/` (see `bench.report`). `python -m bench cold webhook` runs only the modules whose
+name contains one of the words given (here rows_cold_starts and rows_webhook)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import pkgutil
 import sys
 import uuid
 
-from bench.core import BenchContext, BenchRow
+from bench.core import ROOT, BenchContext, BenchRow
+from bench.report import Run, keep, now
 from local.stack import LocalStack, StackConfig
 
 
 def main() -> int:
+    started = now()
     stack = LocalStack(StackConfig.on_free_ports(prefix=f"bench-{uuid.uuid4().hex[:6]}"))
     stack.start()
     rows: list[BenchRow] = []
@@ -30,12 +34,10 @@ def main() -> int:
             rows.extend(module.measure(context))
     finally:
         stack.stop()
-    print("| benchmark | measured | target | result | detail |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print(row.render())
-    failed = [row for row in rows if row.passed is False]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} rows within target")
+    run = Run(rows, selected, started, now())
+    print(run.table())
+    print(f"\n{run.summary()}")
+    print("kept in " + ", ".join(str(path.relative_to(ROOT)) for path in keep(run)))
     return 0
 
 

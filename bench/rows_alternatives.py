@@ -1,6 +1,7 @@
 """What a user would pick instead: the same GET /v1/billing/invoices as a single FastAPI +
 Mangum function over the same data layer. Cold start (fresh process, each in a Lambda-like
-site holding only its own packages) and warm latency (same process, same event), side by side."""
+site holding only its own packages; judged on instructions, see `bench.coldstart`) and warm
+latency (same process, same event), side by side."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.core import BenchContext, BenchLambdaContext, BenchRow, cold_start_seconds
+from bench.coldstart import handler_probe, ratio_row, side_by_side
+from bench.core import BenchContext, BenchRow
 from local.cfn import ROOT
 from shared.data.models import ACTIVE, AccountModel
 from testing.invoice_factory import build_invoice, save_invoices
+from testing.lambda_context import LambdaContext
 
 AGENT = "bench-alternatives-agent"
 OURS = "functions.invoice_listing.app"
@@ -39,7 +42,7 @@ def _warm_median(handler: Any, event: dict[str, Any], repeats: int) -> float:
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
-        response = handler(event, BenchLambdaContext())
+        response = handler(event, LambdaContext("bench"))
         samples.append(time.perf_counter() - started)
         assert response["statusCode"] == 200, response
     return statistics.median(samples)
@@ -48,19 +51,15 @@ def _warm_median(handler: Any, event: dict[str, Any], repeats: int) -> float:
 def measure(ctx: BenchContext) -> list[BenchRow]:
     _seed()
     event = _event()
-    env = ctx.env()
-    repeats = ctx.cold_repeats
-    ours_samples, fastapi_samples = [], []
-    for _ in range(repeats):  # in turn, so load from elsewhere weighs on both alike
-        ours_samples.append(cold_start_seconds(OURS, event, env, 1))
-        fastapi_samples.append(cold_start_seconds(FASTAPI, event, env, 1))
-    ours_cold, fastapi_cold = min(ours_samples), min(fastapi_samples)
+    ours_cold, fastapi_cold = side_by_side(
+        ctx, [handler_probe(OURS, event), handler_probe(FASTAPI, event)]
+    )
 
     ours = importlib.import_module(OURS).lambda_handler
     fastapi = importlib.import_module(FASTAPI).lambda_handler
     for handler in (ours, fastapi):  # warm both
         for _ in range(5):
-            handler(event, BenchLambdaContext())
+            handler(event, LambdaContext("bench"))
     # Interleave rounds so drift on a noisy machine hits both alike.
     ours_warm, fastapi_warm = [], []
     for _ in range(5):
@@ -68,13 +67,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         fastapi_warm.append(_warm_median(fastapi, event, 20))
     ours_ms, fastapi_ms = statistics.median(ours_warm), statistics.median(fastapi_warm)
     return [
-        BenchRow(
-            "cold start listing: ours / FastAPI+Mangum",
-            ours_cold / fastapi_cold,
-            "x",
-            0.6,
-            f"CPU {ours_cold * 1000:.0f} ms vs {fastapi_cold * 1000:.0f} ms",
-        ),
+        ratio_row("cold start listing: ours / FastAPI+Mangum", ours_cold, fastapi_cold, 0.6),
         BenchRow(
             "warm GET /v1/billing/invoices: ours / FastAPI+Mangum",
             ours_ms / fastapi_ms,

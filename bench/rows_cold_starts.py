@@ -1,7 +1,8 @@
-"""Cold starts of the account, card, page and queue-consumer functions, each sampled in turn with
+"""Cold starts of the account, card, page and queue-consumer functions, each side by side with
 the floor: a fresh process that imports boto3 (and stripe, for functions that call Stripe),
-creates a DynamoDB client and does one GetItem. (Other functions' rows live with their issue's
-benchmarks: invoices, webhook, reassignment.)"""
+creates a DynamoDB client and does one GetItem. Judged on instructions (see `bench.coldstart`):
+an API function's at most 1.2x its floor; a queue consumer's is information (nobody waits on
+it). Other functions' rows live with their issue's benchmarks: invoices, webhook, reassignment."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import requests
 
-from bench.core import BenchContext, BenchRow, cold_start_vs_floor
+from bench.coldstart import API_TARGET, cold_start_row
+from bench.core import BenchContext, BenchRow
 from local.cfn import ROOT
 
 BENCH_AGENT = "bench-agent"
@@ -25,14 +27,21 @@ def _event(name: str, *, as_agent: bool = False) -> dict[str, Any]:
 
 # (label, module, sample event, as the bench agent, calls Stripe, target)
 FUNCTIONS: list[tuple[str, str, str, bool, bool, float | None]] = [
-    ("GET /v1/account", "functions.account.app", "account/get_account.json", True, False, 1.3),
+    (
+        "GET /v1/account",
+        "functions.account.app",
+        "account/get_account.json",
+        True,
+        False,
+        API_TARGET,
+    ),
     (
         "card_update (GET /v1/billing/card)",
         "functions.card_update.app",
         "card_update/get_card.json",
         True,
         True,
-        1.3,
+        API_TARGET,
     ),
     (
         "billing_page (GET /)",
@@ -40,7 +49,7 @@ FUNCTIONS: list[tuple[str, str, str, bool, bool, float | None]] = [
         "billing_page/page.json",
         False,
         False,
-        1.3,
+        API_TARGET,
     ),
     # Queue consumers: nobody waits on their cold start; measured all the same.
     (
@@ -71,26 +80,14 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
         headers=support,
         timeout=30,
     ).raise_for_status()
-    env = ctx.env()
-    repeats = ctx.cold_repeats
-    rows = []
-    for label, module, sample, as_agent, with_stripe, target in FUNCTIONS:
-        function, floor = cold_start_vs_floor(
+    return [
+        cold_start_row(
+            ctx,
+            label,
             module,
             _event(sample, as_agent=as_agent),
-            env,
-            repeats,
-            table=env["ACCOUNTS_TABLE"],
             with_stripe=with_stripe,
+            target=target,
         )
-        floor_name = "floor+stripe" if with_stripe else "floor"
-        rows.append(
-            BenchRow(
-                f"cold start {label} / {floor_name}",
-                function / floor,
-                "x",
-                target,
-                f"CPU {function * 1000:.0f} ms vs {floor * 1000:.0f} ms",
-            )
-        )
-    return rows
+        for label, module, sample, as_agent, with_stripe, target in FUNCTIONS
+    ]

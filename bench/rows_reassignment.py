@@ -23,7 +23,8 @@ from typing import Any
 import boto3
 from pynamodb.connection import Connection
 
-from bench.core import BenchContext, BenchRow, cold_start_vs_floor
+from bench.coldstart import API_TARGET, cold_start_row
+from bench.core import BenchContext, BenchRow
 from local.cfn import ROOT
 from shared.cancellation.tickets import PROCESSING
 from shared.config import Settings
@@ -325,39 +326,22 @@ def _cold_start_rows(ctx: BenchContext) -> list[BenchRow]:
     AccountModel(
         agent_id, email="t@example.com", name="Bench", created_at=now, updated_at=now
     ).save()
-    env = ctx.env()
-    repeats = ctx.cold_repeats
-    table = env["ACCOUNTS_TABLE"]
-    tickets, floor = cold_start_vs_floor(
-        "functions.cancellation_tickets.app",
-        _event("cancellation_tickets/list_tickets.json", agent_id),
-        env,
-        repeats,
-        table=table,
-        with_stripe=False,
-    )
-    support, floor_stripe = cold_start_vs_floor(
-        "functions.support.app",
-        _event("support/list_open_tickets.json", "bench-support"),
-        env,
-        repeats,
-        table=table,
-        with_stripe=True,
-    )
     return [
-        BenchRow(
-            "cold start cancellation_tickets (GET tickets) / floor",
-            tickets / floor,
-            "x",
-            1.3,
-            f"CPU {tickets * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+        cold_start_row(
+            ctx,
+            "cancellation_tickets (GET tickets)",
+            "functions.cancellation_tickets.app",
+            _event("cancellation_tickets/list_tickets.json", agent_id),
+            with_stripe=False,
+            target=API_TARGET,
         ),
-        BenchRow(
-            "cold start support (GET /v1/support/tickets) / floor+stripe",
-            support / floor_stripe,
-            "x",
-            1.3,
-            f"CPU {support * 1000:.0f} ms vs {floor_stripe * 1000:.0f} ms",
+        cold_start_row(
+            ctx,
+            "support (GET /v1/support/tickets)",
+            "functions.support.app",
+            _event("support/list_open_tickets.json", "bench-support"),
+            with_stripe=True,
+            target=API_TARGET,
         ),
     ]
 

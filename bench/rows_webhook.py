@@ -1,7 +1,8 @@
 """Stripe webhook: the request path (verify + queue) per event, warm, in the same process,
 against the floor of `stripe.Webhook.construct_event` + one conditional PutItem on the
 WebhookEvents table; informationally the Stripe events consumer per event against the same
-floor; and both functions' cold starts against `floor_seconds(..., with_stripe=True)`.
+floor; and both functions' cold starts against the floor+stripe (`bench.coldstart`): the
+request path's judged (an API function), the consumer's information (nobody waits on it).
 
 The webhook sends to a queue of its own during the measurement (STRIPE_EVENTS_QUEUE_URL, as
 the template sets it) so the local poller does not consume in the background; the consumer is
@@ -23,13 +24,15 @@ from typing import Any
 import boto3
 import stripe
 
-from bench.core import BenchContext, BenchRow, cold_start_seconds, floor_seconds
-from local.gateway import FakeContext, LambdaFunction
+from bench.coldstart import API_TARGET, floor_probe, handler_probe, ratio_row, side_by_side
+from bench.core import BenchContext, BenchRow
+from local.gateway import LambdaFunction
 from local.resources import aws_client
 from shared.data.models import InvoiceModel
 from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from testing.account_factory import saved_customer_account
+from testing.lambda_context import LambdaContext
 from testing.sqs_events import receive_all, sqs_batch, sqs_event_of
 from testing.stripe_objects import invoice_object
 from testing.webhook_events import PRIMARY_SECRET, signed_api_event, stripe_event
@@ -116,7 +119,8 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
     repeats = ctx.repeats * 4
     with private_events_queue(ctx) as queue_url:
         webhook = LambdaFunction("StripeWebhookFunction", MODULE, "lambda_handler", 15)
-        handler, context = webhook.handler(), FakeContext(webhook)
+        handler = webhook.handler()
+        context = LambdaContext(webhook.logical_id, timeout_seconds=webhook.timeout)
         pending = [updates.next_api_event() for _ in range(repeats + 3)]
 
         def request_path() -> None:
@@ -137,7 +141,8 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
     invoice = next(iter(InvoiceModel.query(account_id)))
     invoice.update(actions=[InvoiceModel.pdf_rendered_for.set(invoice.payment_status)])
     consumer = LambdaFunction("StripeEventsFunction", CONSUMER_MODULE, "lambda_handler", 30)
-    consume, consumer_context = consumer.handler(), FakeContext(consumer)
+    consume = consumer.handler()
+    consumer_context = LambdaContext(consumer.logical_id, timeout_seconds=consumer.timeout)
     batches = [
         sqs_event_of(queued[start : start + BATCH_SIZE])
         for start in range(0, len(queued) - BATCH_SIZE + 1, BATCH_SIZE)
@@ -193,38 +198,33 @@ def _warm_rows(ctx: BenchContext, account_id: str, updates: InvoiceUpdates) -> l
 
 
 def _cold_start_rows(ctx: BenchContext, updates: InvoiceUpdates) -> list[BenchRow]:
-    table = cached_settings().accounts_table
-    floors: list[float] = []
-    requests: list[float] = []
-    consumers: list[float] = []
+    def new_batch() -> dict[str, Any]:
+        return sqs_batch(json.dumps(updates.next_event()))
+
+    # Each fresh process gets its own new event, so every cold start really handles one.
+    probes = [
+        handler_probe(MODULE, updates.next_api_event, "stripe_webhook"),
+        handler_probe(CONSUMER_MODULE, new_batch, "stripe_events"),
+        floor_probe(cached_settings().accounts_table, with_stripe=True),
+    ]
     with private_events_queue(ctx) as queue_url:
-        env = {**ctx.env(), QUEUE_VARIABLE: queue_url}
-        # Floor and functions sampled in turn, so load from elsewhere weighs on all alike; each
-        # fresh process gets its own new event, so every cold start really handles one.
-        for _ in range(ctx.cold_repeats):
-            floors.append(floor_seconds(env, table, 1, with_stripe=True))
-            requests.append(cold_start_seconds(MODULE, updates.next_api_event(), env, 1))
-            batch = sqs_batch(json.dumps(updates.next_event()))
-            consumers.append(cold_start_seconds(CONSUMER_MODULE, batch, env, 1))
-    floor = statistics.median(floors)
-    request, consumer = statistics.median(requests), statistics.median(consumers)
+        request, consumer, floor = side_by_side(
+            ctx, probes, {**ctx.env(), QUEUE_VARIABLE: queue_url}
+        )
     return [
-        BenchRow(
-            "webhook: request path cold start / floor (boto3 + stripe + GetItem)",
-            request / floor,
-            "x",
-            target=1.3,
-            detail=f"CPU {request * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + first event)",
+        ratio_row(
+            "cold start stripe_webhook (request path) / floor+stripe",
+            request,
+            floor,
+            API_TARGET,
+            "import + first event: verify, queue",
         ),
-        BenchRow(
-            "webhook consumer: cold start / floor (boto3 + stripe + GetItem)",
-            consumer / floor,
-            "x",
-            target=1.3,
-            detail=(
-                f"CPU {consumer * 1000:.0f} ms vs {floor * 1000:.0f} ms (import + a batch of one "
-                "invoice.updated: account query, claim, UpdateItem, outcome)"
-            ),
+        ratio_row(
+            "cold start stripe_events (consumer, SQS batch) / floor+stripe",
+            consumer,
+            floor,
+            None,
+            "import + a batch of one invoice.updated: account query, claim, UpdateItem, outcome",
         ),
     ]
 
