@@ -57,6 +57,7 @@ pytest: $(STAMP) system-deps
 	$(PY) -m pytest
 
 bench: $(STAMP) build
+	@command -v valgrind >/dev/null || { echo "make bench counts cold-start instructions with valgrind (apt-get install valgrind)" >&2; exit 1; }
 	$(PY) -m bench
 
 clean:
