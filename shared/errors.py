@@ -78,6 +78,16 @@ class TicketAlreadyOpen(Conflict):
     code = "ticket_already_open"
 
 
+class NoCardOnFile(Conflict):
+    code = "no_card_on_file"
+
+
+class InvoiceNotPayable(Conflict):
+    """Void (or otherwise closed to payment): there is nothing to pay."""
+
+    code = "invoice_not_payable"
+
+
 class PaymentProviderUnavailable(DomainError):
     status_code = 502
     code = "payment_provider_unavailable"

@@ -1,8 +1,11 @@
-"""Update Credit Card and Submit Payment:
-POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card.
+"""Update Credit Card, Submit Payment and Pay now:
+POST /v1/billing/setup-intents, GET /v1/billing/card, PUT /v1/billing/card,
+POST /v1/billing/invoices/{invoice_id}/pay.
 
 Reading the card never loads pydantic nor Powertools idempotency: the card machinery
-(shared.billing.cards) loads lazily, when a setup intent or a card update is first asked for."""
+(shared.billing.cards) loads lazily, when a setup intent or a card update is first asked for.
+Paying one invoice loads only shared.billing.payments (no pydantic either: no body, TypedDict
+answers)."""
 
 from __future__ import annotations
 
@@ -15,9 +18,10 @@ from shared.runtime import cached_settings
 from shared.stripe.gateway import gateway_for
 
 if TYPE_CHECKING:
-    from shared.billing import cards
+    from shared.billing import cards, payments
 else:
     cards = lazy_module("shared.billing.cards")
+    payments = lazy_module("shared.billing.payments")
 
 app = create_app()
 
@@ -47,8 +51,24 @@ def put_card(request: cards.CardUpdateRequest) -> cards.CardUpdateResult:
         account,
         request,
         gateway,
-        on_invoice_changed=cards.invoice_recorder(settings, gateway),
+        on_invoice_changed=payments.invoice_recorder(settings, gateway),
         lambda_context=app.lambda_context,
+    )
+
+
+# Allowed for cancelled accounts: they keep paying what they owe.
+@app.post("/v1/billing/invoices/<invoice_id>/pay")
+def pay_invoice(invoice_id: str) -> payments.InvoicePayment:
+    event = app.current_event
+    account = require_agent(event, allow_cancelled=True)
+    payments.refuse_any_body(event.decoded_body)
+    settings = cached_settings()
+    return payments.pay_invoice(
+        settings,
+        account,
+        invoice_id,
+        gateway_for(settings),
+        client_key=event.headers.get("idempotency-key"),
     )
 
 

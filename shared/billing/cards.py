@@ -1,14 +1,15 @@
 """Update Credit Card and Submit Payment.
 
 The browser confirms a SetupIntent with Stripe.js (card data never reaches us); we receive its
-id, make the card the customer's default, detach the old one, and pay every open invoice with it.
-Every Stripe write carries an idempotency key derived from the request, and the whole PUT is
-idempotent (Powertools idempotency), so a client retrying it never pays an invoice twice."""
+id, make the card the customer's default, detach the old one, and pay every open invoice with it
+(shared.billing.payments): an invoice whose payment needs the agent to authenticate is listed with
+its PaymentIntent's client_secret, never as declined. Every Stripe write carries an idempotency
+key derived from the request, and the whole PUT is idempotent (Powertools idempotency), so a
+client retrying it never pays an invoice twice."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from functools import cache
 from typing import Any, Self
 
@@ -24,10 +25,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.accounts.views import CardView
+from shared.billing.payments import InvoiceListener, pay_open_invoices
 from shared.config import Settings
 from shared.data.models import CANCELLED, AccountModel, CardSummary
 from shared.errors import (
-    CardDeclined,
     Conflict,
     NotFound,
     PaymentProviderUnavailable,
@@ -36,8 +37,6 @@ from shared.errors import (
 from shared.observability import logger, metrics
 from shared.stripe.gateway import StripeGateway
 from shared.timeutil import utc_now
-
-InvoiceListener = Callable[[stripe.Invoice], None]
 
 
 class SetupIntentView(BaseModel):
@@ -77,10 +76,17 @@ class InvoiceFailure(BaseModel):
     message: str
 
 
+class InvoiceRequiringAction(BaseModel):
+    id: str
+    client_secret: str
+
+
 class CardUpdateResult(BaseModel):
     card: CardView
     invoices_paid: list[str]
     invoices_failed: list[InvoiceFailure]
+    # Not declined: the bank wants the agent to authenticate (Stripe.js confirmCardPayment).
+    invoices_requiring_action: list[InvoiceRequiringAction] = Field(default_factory=list)
 
 
 def _require_customer(account: AccountModel) -> str:
@@ -161,7 +167,7 @@ def update_card(
     metrics.add_metric(name="CardsUpdated", unit="Count", value=1)
     if previous and previous != payment_method_id:
         _detach_quietly(previous, gateway)
-    paid, failed = _pay_open_invoices(customer_id, payment_method_id, gateway, on_invoice_changed)
+    submitted = pay_open_invoices(customer_id, payment_method_id, gateway, on_invoice_changed)
     return CardUpdateResult(
         card=CardView(
             brand=summary.brand,
@@ -169,8 +175,15 @@ def update_card(
             exp_month=int(summary.exp_month),
             exp_year=int(summary.exp_year),
         ),
-        invoices_paid=paid,
-        invoices_failed=failed,
+        invoices_paid=submitted.paid,
+        invoices_failed=[
+            InvoiceFailure(id=invoice_id, message=message)
+            for invoice_id, message in submitted.failed
+        ],
+        invoices_requiring_action=[
+            InvoiceRequiringAction(id=invoice_id, client_secret=secret)
+            for invoice_id, secret in submitted.requiring_action
+        ],
     )
 
 
@@ -194,70 +207,6 @@ def _detach_quietly(payment_method_id: str, gateway: StripeGateway) -> None:
         gateway.detach_payment_method(payment_method_id)
     except (NotFound, PaymentProviderUnavailable, stripe.StripeError):
         logger.warning("could not detach the previous card", extra={"pm": payment_method_id})
-
-
-def _decline_message(invoice: stripe.Invoice, gateway: StripeGateway) -> str:
-    intent_id = getattr(invoice, "payment_intent", None)
-    if isinstance(intent_id, str):
-        intent = gateway.retrieve_payment_intent(intent_id)
-        error = getattr(intent, "last_payment_error", None)
-        if error is not None and getattr(error, "message", None):
-            return str(error.message)
-    return "Your card was declined."
-
-
-def _pay_open_invoices(
-    customer_id: str,
-    payment_method_id: str,
-    gateway: StripeGateway,
-    on_invoice_changed: InvoiceListener | None,
-) -> tuple[list[str], list[InvoiceFailure]]:
-    paid: list[str] = []
-    failed: list[InvoiceFailure] = []
-    open_invoices = [inv for inv in gateway.customer_invoices(customer_id) if inv.status == "open"]
-    for invoice in sorted(open_invoices, key=lambda inv: inv.created):
-        key = f"pay-{invoice.id}-{payment_method_id}"
-        try:
-            result = gateway.pay_invoice(invoice.id, idempotency_key=key)
-        except CardDeclined as declined:
-            failed.append(InvoiceFailure(id=invoice.id, message=declined.message))
-            result = gateway.retrieve_invoice(invoice.id)
-        except PaymentProviderUnavailable as outage:
-            failed.append(InvoiceFailure(id=invoice.id, message=outage.message))
-            continue
-        else:
-            if result.status == "paid":
-                paid.append(invoice.id)
-                metrics.add_metric(name="InvoicesPaid", unit="Count", value=1)
-            else:
-                # localstripe reports a declined charge on the invoice rather than raising.
-                failed.append(
-                    InvoiceFailure(id=invoice.id, message=_decline_message(result, gateway))
-                )
-        if on_invoice_changed is not None:
-            on_invoice_changed(result)
-    return paid, failed
-
-
-def invoice_recorder(settings: Settings, gateway: StripeGateway) -> InvoiceListener:
-    """Brings our read model up to each invoice Stripe just returned, so the agent sees it paid
-    at once; the webhook that follows finds nothing newer to apply."""
-    from shared.billing.invoices.sync import apply_invoice
-    from shared.stripe.reads import GatewayReads
-
-    reads = GatewayReads(gateway)
-
-    def record(invoice: stripe.Invoice) -> None:
-        apply_invoice(
-            invoice,
-            event_created=int(time.time()),
-            event_id=None,
-            event_type=None,
-            settings=settings,
-            reads=reads,
-        )
-
-    return record
 
 
 @cache
