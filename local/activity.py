@@ -44,7 +44,12 @@ class Activity:
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.remove(listener)
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -59,7 +64,9 @@ class Activity:
                 self._last_change = time.monotonic()
 
     def report(self, done: RequestDone | BatchDone) -> None:
-        for listener in self._listeners:
+        with self._lock:
+            listeners = tuple(self._listeners)
+        for listener in listeners:
             listener(done)
 
     def is_quiet(self, quiet_seconds: float) -> bool:

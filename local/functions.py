@@ -4,7 +4,10 @@ the one stand-in Lambda context of the project (testing.lambda_context)."""
 from __future__ import annotations
 
 import importlib
+import json
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -41,7 +44,25 @@ class LambdaFunction:
 
     def invoke(self, event: dict[str, Any], *, hold_lock: bool = True) -> Any:
         with self.lock if hold_lock else nullcontext():
-            return self.handler()(event, self.context())
+            context = self.context()
+            try:
+                return self.handler()(event, context)
+            except Exception as error:
+                self._log_unhandled(error, context)
+                raise
+
+    def _log_unhandled(self, error: Exception, context: LambdaContext) -> None:
+        """What the Lambda runtime logs of an error the handler let out, into the functions'
+        log (stdout), where it can be found after the 500 or the failed batch."""
+        record = {
+            "level": "ERROR",
+            "function_name": self.logical_id,
+            "function_request_id": context.aws_request_id,
+            "errorType": type(error).__name__,
+            "errorMessage": str(error),
+            "stackTrace": traceback.format_exception(error),
+        }
+        print(json.dumps(record), file=sys.stdout, flush=True)
 
 
 def load_functions(template: dict[str, Any]) -> dict[str, LambdaFunction]:

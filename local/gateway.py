@@ -108,16 +108,17 @@ class Gateway:
                 reply, function = self.answer(request.command, request.path, headers, body)
             except FramingError as refused:
                 reply = refused.reply
-            request.send_reply(self._with_cors(request.command, headers, reply))
-        self.activity.report(
-            RequestDone(
-                method=request.command,
-                path=urlsplit(request.path).path,  # never the query: it may carry a token
-                status=reply.status,
-                milliseconds=(time.perf_counter() - started) * 1000,
-                function=function.logical_id if function else None,
+            # Reported before it is sent: whoever got the answer can count on the report.
+            self.activity.report(
+                RequestDone(
+                    method=request.command,
+                    path=urlsplit(request.path).path,  # never the query: it may carry a token
+                    status=reply.status,
+                    milliseconds=(time.perf_counter() - started) * 1000,
+                    function=function.logical_id if function else None,
+                )
             )
-        )
+            request.send_reply(self._with_cors(request.command, headers, reply))
 
     def answer(
         self, method: str, target: str, headers: dict[str, str], body: bytes

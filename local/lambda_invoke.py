@@ -88,16 +88,17 @@ class LambdaInvokeServer:
                 reply, function = self.answer(request, body)
             except FramingError as refused:
                 reply = refused.reply
-            request.send_reply(reply)
-        self.activity.report(
-            RequestDone(
-                method="INVOKE",
-                path=function.logical_id if function else urlsplit(request.path).path,
-                status=reply.status,
-                milliseconds=(time.perf_counter() - started) * 1000,
-                function=function.logical_id if function else None,
+            # Reported before it is sent: whoever got the answer can count on the report.
+            self.activity.report(
+                RequestDone(
+                    method="INVOKE",
+                    path=function.logical_id if function else urlsplit(request.path).path,
+                    status=reply.status,
+                    milliseconds=(time.perf_counter() - started) * 1000,
+                    function=function.logical_id if function else None,
+                )
             )
-        )
+            request.send_reply(reply)
 
     def answer(
         self, request: LocalRequestHandler, body: bytes

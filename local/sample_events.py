@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from local.cfn import ROOT
-from local.gateway import build_http_event, load_functions_and_routes
+from local.http_events import build_http_event
+from local.routing import load_functions_and_routes
 
 DEMO_CLAIMS = {
     "sub": "agent-demo",
