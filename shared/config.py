@@ -39,7 +39,8 @@ class Settings:
     reassignment_queue_url: str = ""
     stripe_events_queue_url: str = ""
     # The renderer function, which the download invokes for a missing or stale PDF; and, locally,
-    # where Lambda's Invoke API answers (the local gateway; boto3's own variable name).
+    # where Lambda's Invoke API answers (the local stack's own SigV4-checked port, not the API's;
+    # boto3's own variable name).
     renderer_function_name: str = ""
     aws_endpoint_url_lambda: str | None = None
 
