@@ -6,11 +6,13 @@ Submit Payment (PUT /v1/billing/card), against localstripe through the local gat
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 import requests
 import stripe
+from pypdf import PdfReader
 
 from local.seed import attach_card, monthly_plan, subscribe
 from local.stack import STRIPE_PUBLISHABLE_KEY, STRIPE_SECRET_KEY, free_port
@@ -437,3 +439,28 @@ def test_submit_payment_keeps_the_banks_message_for_a_real_decline(stack, new_ag
 
     assert body["invoices_failed"] == [{"id": invoice_id, "message": BANK_MESSAGE}]
     assert body["invoices_requiring_action"] == []
+
+
+# ---------------------------------------------------------------- the PDF after paying
+
+
+def test_the_pdf_after_pay_now_reads_paid_and_bills_the_agent_by_name(new_agent, stripe_client):
+    # localstripe's invoices carry no customer_name and no number: the account's name and the
+    # invoice id stand in, never "—".
+    account_id, agent, invoice_id = agent_with_open_invoice(
+        new_agent, stripe_client, DECLINES_ON_CHARGE
+    )
+    attach_card(stripe_client, customer_of(account_id), GOOD_CARD)
+    assert pay(agent, invoice_id).json()["outcome"] == "paid"
+
+    link = agent.get(f"/v1/billing/invoices/{invoice_id}/download")
+    assert link.status_code == 200, link.text
+    document = requests.get(link.json()["url"], timeout=30).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+
+    assert "PAID" in text
+    bill_to = text.split("BILL TO", 1)[1]
+    assert bill_to.lstrip().startswith("Pay Now Agent")
+    assert f"{account_id}@example.com" in bill_to
+    assert f"Invoice number {invoice_id}" in text
+    assert link.json()["filename"] == f"invoice-{invoice_id}.pdf"

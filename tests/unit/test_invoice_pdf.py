@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from shared.billing.invoices.pdf import Seller, font_path, render_invoice_pdf
+from shared.billing.invoices.pdf import BillTo, Seller, font_path, render_invoice_pdf
 from testing.invoice_factory import build_invoice
 
 SELLER = Seller(name="Predictive Leads Inc.", address="100 Congress Ave, Austin, TX 78701, USA")
@@ -134,3 +134,45 @@ def test_rendered_pdf_passes_qpdf_check(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors found" in result.stdout
+
+
+def test_bill_to_uses_stripes_customer_name_when_the_invoice_has_one():
+    invoice = build_invoice("agent-pdf", customer_name="Dana From Stripe")
+
+    text = pdf_text(render_invoice_pdf(invoice, SELLER, BillTo(name="Dana Account")))
+
+    assert "Dana From Stripe" in text
+    assert "Dana Account" not in text
+
+
+def test_bill_to_falls_back_to_the_accounts_name_and_email_never_a_dash():
+    # Stripe's invoice carries neither (localstripe's never has a customer_name).
+    invoice = build_invoice("agent-pdf", payment_status="action_required")
+    invoice.customer_name = None
+    invoice.customer_email = None
+
+    text = pdf_text(
+        render_invoice_pdf(invoice, SELLER, BillTo(name="Dana Demo", email="dana@example.com"))
+    )
+
+    bill_to = text.split("BILL TO", 1)[1]
+    assert bill_to.lstrip().startswith("Dana Demo")
+    assert "dana@example.com" in bill_to
+    assert "—" not in bill_to.split("Invoice number", 1)[0]
+    assert "ACTION REQUIRED" in text
+
+
+def test_an_invoice_without_a_number_shows_the_same_fallback_everywhere():
+    # The page shows `number || id`; the PDF's header, facts and title show the same.
+    invoice = build_invoice("agent-pdf", invoice_id="in_1NoNumberYet0001")
+    invoice.number = None
+
+    document = render_invoice_pdf(invoice, SELLER)
+    text = pdf_text(document)
+
+    assert text.count("in_1NoNumberYet0001") >= 3  # header, "Invoice number", footer
+    assert "Invoice number" in text
+    assert "Invoice number —" not in text
+    metadata = PdfReader(io.BytesIO(document)).metadata
+    assert metadata is not None
+    assert metadata.title == "Invoice in_1NoNumberYet0001"

@@ -73,6 +73,12 @@ class InvoicePage(TypedDict):
     next_cursor: str | None
 
 
+def display_number(invoice: InvoiceModel) -> str:
+    """What the page, the PDF and its file name call the invoice: Stripe's number, or, before
+    Stripe has given it one (or where a Stripe fake gives none), the Stripe invoice id."""
+    return invoice.number or invoice.invoice_id
+
+
 def pdf_available(invoice: InvoiceModel) -> bool:
     """A finalized invoice can always be downloaded (a missing or stale PDF is rendered first)."""
     return invoice.status != DRAFT

@@ -20,6 +20,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from shared.billing.invoices.listing import display_number
 from shared.billing.money import format_money
 from shared.data.models import InvoiceModel
 
@@ -52,6 +53,15 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 class Seller:
     name: str
     address: str
+
+
+@dataclass(frozen=True)
+class BillTo:
+    """Who the invoice is for, as our account knows them: used where Stripe's invoice carries no
+    customer name or email (older invoices, customers created without a name)."""
+
+    name: str | None = None
+    email: str | None = None
 
 
 @cache
@@ -103,15 +113,17 @@ def emphasis(pdf: FPDF, color: Color = INK, weight: float = 0.22) -> Iterator[No
         pdf.set_text_color(*INK)
 
 
-def render_invoice_pdf(invoice: InvoiceModel, seller: Seller) -> bytes:
+def render_invoice_pdf(
+    invoice: InvoiceModel, seller: Seller, bill_to: BillTo | None = None
+) -> bytes:
     pdf = new_document()
-    title = f"Invoice {invoice.number or invoice.invoice_id}"
+    title = f"Invoice {display_number(invoice)}"
     pdf.set_title(title)
     pdf.set_author(seller.name)
     pdf.set_creator("Account & Billing")
     pdf.add_page()
     _header(pdf, invoice, seller)
-    _parties(pdf, invoice)
+    _parties(pdf, invoice, bill_to or BillTo())
     _line_items(pdf, invoice)
     _totals(pdf, invoice)
     _notes(pdf, invoice, seller)
@@ -136,8 +148,7 @@ def _header(pdf: FPDF, invoice: InvoiceModel, seller: Seller) -> None:
         pdf.cell(70, 10, "INVOICE", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(size=10)
     pdf.set_text_color(*MUTED)
-    number = invoice.number or invoice.invoice_id
-    pdf.cell(70, 5, number, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(70, 5, display_number(invoice), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     _status_stamp(pdf, invoice.payment_status, right, pdf.get_y() + 3)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
@@ -161,7 +172,7 @@ def _status_stamp(pdf: FPDF, payment_status: str, right: float, top: float) -> N
     pdf.set_font(size=10)
 
 
-def _parties(pdf: FPDF, invoice: InvoiceModel) -> None:
+def _parties(pdf: FPDF, invoice: InvoiceModel, bill_to: BillTo) -> None:
     top = pdf.get_y()
     pdf.set_font(size=8)
     pdf.set_text_color(*MUTED)
@@ -169,9 +180,12 @@ def _parties(pdf: FPDF, invoice: InvoiceModel) -> None:
     pdf.set_text_color(*INK)
     pdf.set_font(size=11)
     with emphasis(pdf):
-        pdf.multi_cell(85, 6, invoice.customer_name or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # Stripe's name for the customer when the invoice has one, else the account's.
+        name = invoice.customer_name or bill_to.name or "—"
+        pdf.multi_cell(85, 6, name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(size=10)
-    pdf.multi_cell(85, 5, invoice.customer_email or "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    email = invoice.customer_email or bill_to.email or ""
+    pdf.multi_cell(85, 5, email, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
 
     period = (
@@ -180,7 +194,7 @@ def _parties(pdf: FPDF, invoice: InvoiceModel) -> None:
         else "—"
     )
     facts = [
-        ("Invoice number", invoice.number or "—"),
+        ("Invoice number", display_number(invoice)),
         ("Issue date", format_date(invoice.created)),
         ("Due date", format_date(invoice.due_date or invoice.created)),
         ("Service period", period),

@@ -7,15 +7,20 @@ already current costs no fpdf2 import."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.exceptions import UpdateError
 
 from shared.billing.invoices.listing import DRAFT, find_invoice, pdf_is_current
 from shared.config import Settings
 from shared.data.conditions import condition_failed
-from shared.data.models import InvoiceModel
+from shared.data.models import AccountModel, InvoiceModel
 from shared.data.storage import new_pdf_key, put_pdf
 from shared.errors import NotFound
 from shared.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from shared.billing.invoices.pdf import BillTo
 
 
 def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
@@ -27,7 +32,9 @@ def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
     from shared.billing.invoices.pdf import Seller, render_invoice_pdf
 
     document = render_invoice_pdf(
-        invoice, Seller(name=settings.seller_name, address=settings.seller_address)
+        invoice,
+        Seller(name=settings.seller_name, address=settings.seller_address),
+        _bill_to(invoice),
     )
     key = new_pdf_key(invoice.account_id, invoice.invoice_id)
     put_pdf(settings, key, document)
@@ -54,6 +61,19 @@ def render_and_store(settings: Settings, invoice: InvoiceModel) -> str:
         },
     )
     return key
+
+
+def _bill_to(invoice: InvoiceModel) -> BillTo:
+    """The account's name and email, read only when Stripe's invoice lacks one of them."""
+    from shared.billing.invoices.pdf import BillTo
+
+    if invoice.customer_name and invoice.customer_email:
+        return BillTo()
+    try:
+        account = AccountModel.get(invoice.account_id)
+    except AccountModel.DoesNotExist:
+        return BillTo()
+    return BillTo(name=account.name or None, email=account.email or None)
 
 
 def handle_render_request(settings: Settings, account_id: str, invoice_id: str) -> str | None:
