@@ -33,11 +33,21 @@ class Settings:
     tickets_table: str = "Tickets"
     leads_table: str = "Leads"
     webhook_events_table: str = "WebhookEvents"
+    stripe_customers_table: str = "StripeCustomers"
+    sync_state_table: str = "SyncState"
     idempotency_table: str = "Idempotency"
     invoice_bucket: str = "invoices"
     render_queue_url: str = ""
     reassignment_queue_url: str = ""
     stripe_events_queue_url: str = ""
+    stripe_import_queue_url: str = ""
+    # Each queue's dead letters, which the operations view counts and redrives.
+    render_dead_letter_queue_url: str = ""
+    reassignment_dead_letter_queue_url: str = ""
+    stripe_events_dead_letter_queue_url: str = ""
+    stripe_import_dead_letter_queue_url: str = ""
+    # How often the Stripe catch-up runs (the template's schedule; locally CATCHUP_INTERVAL_S).
+    catch_up_rate_minutes: float = 5.0
     # The renderer function, which the download invokes for a missing or stale PDF; and, locally,
     # where Lambda's Invoke API answers (the local stack's own SigV4-checked port, not the API's;
     # boto3's own variable name).

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict, cast
 
 from shared.data.models import AccountModel, InvoiceModel
+from shared.timeutil import iso
 
 OUTSTANDING_INVOICE_STATUSES = frozenset({"open", "uncollectible"})
 AccountStatus = Literal["active", "cancellation_requested", "cancelled"]
@@ -29,6 +30,11 @@ class Money(TypedDict):
     currency: str
 
 
+class StripeSyncView(TypedDict):
+    status: str
+    last_synced_at: str | None
+
+
 class AccountView(TypedDict):
     account_id: str
     email: str
@@ -41,6 +47,7 @@ class AccountView(TypedDict):
     lead_count: int
     territories: list[str]
     stripe_customer_id: str | None
+    stripe_sync: StripeSyncView
 
 
 def card_view(account: AccountModel) -> CardView | None:
@@ -81,4 +88,15 @@ def account_view(account: AccountModel) -> AccountView:
         lead_count=int(account.lead_count),
         territories=list(account.territories or []),
         stripe_customer_id=account.stripe_customer_id,
+        stripe_sync=stripe_sync_view(account),
+    )
+
+
+def stripe_sync_view(account: AccountModel) -> StripeSyncView:
+    """How the account's read model stands against Stripe (API.md, "Keeping in step"). An
+    account from before imports existed has been kept current by webhooks alone."""
+    synced = account.last_synced_at
+    return StripeSyncView(
+        status=account.sync_status or "current",
+        last_synced_at=iso(synced) if synced else None,
     )

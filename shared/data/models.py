@@ -63,6 +63,10 @@ class AccountModel(Model):
     # Stripe `created` of the last customer/subscription event applied (ordering guard).
     customer_event_created = NumberAttribute(default=0)
     subscription_event_created = NumberAttribute(default=0)
+    # Keeping in step with Stripe (shared.sync): importing | current | failed; None for an
+    # account whose Stripe customer we created (nothing to import).
+    sync_status = UnicodeAttribute(null=True)
+    last_synced_at = UTCDateTimeAttribute(null=True)
 
     by_stripe_customer_id = AccountsByStripeCustomer()
 
@@ -229,6 +233,33 @@ class WebhookEventModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class StripeCustomerModel(Model):
+    """Which account a Stripe customer belongs to: written with the account, conditionally, so
+    two accounts can never share one customer (a GSI cannot enforce uniqueness)."""
+
+    class Meta:
+        table_name = "StripeCustomers"
+
+    stripe_customer_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+
+
+class SyncStateModel(Model):
+    """The Stripe catch-up's checkpoint and last run (one item, `name` = "catch-up")."""
+
+    class Meta:
+        table_name = "SyncState"
+
+    name = UnicodeAttribute(hash_key=True)
+    # Stripe `created` (epoch seconds) up to which every event has been applied.
+    checkpoint = NumberAttribute(default=0)
+    last_run_at = UTCDateTimeAttribute(null=True)
+    events_seen = NumberAttribute(default=0)
+    events_applied = NumberAttribute(default=0)
+    # Set when the checkpoint was older than Stripe keeps events (30 days): resync recommended.
+    gap_detected_at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "territory_agents_table": TerritoryAgentModel,
@@ -236,6 +267,8 @@ ALL_MODELS: dict[str, type[Model]] = {
     "tickets_table": TicketModel,
     "leads_table": LeadModel,
     "webhook_events_table": WebhookEventModel,
+    "stripe_customers_table": StripeCustomerModel,
+    "sync_state_table": SyncStateModel,
 }
 
 

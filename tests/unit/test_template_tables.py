@@ -17,6 +17,8 @@ TABLE_LOGICAL_IDS = {
     "tickets_table": "TicketsTable",
     "leads_table": "LeadsTable",
     "webhook_events_table": "WebhookEventsTable",
+    "stripe_customers_table": "StripeCustomersTable",
+    "sync_state_table": "SyncStateTable",
 }
 
 
