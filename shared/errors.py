@@ -78,6 +78,21 @@ class TicketAlreadyOpen(Conflict):
     code = "ticket_already_open"
 
 
+class AgentNotActive(Conflict):
+    """A lead can only be given to an active agent (not cancelled, no open cancellation)."""
+
+    code = "agent_not_active"
+
+
+class StripeCustomerInUse(Conflict):
+    code = "stripe_customer_in_use"
+
+
+class UnknownStripeCustomer(DomainError):
+    status_code = 400
+    code = "unknown_stripe_customer"
+
+
 class NoCardOnFile(Conflict):
     code = "no_card_on_file"
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from shared.accounts.views import AccountView, account_view
+from shared.accounts.views import (
+    AccountList,
+    AccountView,
+    account_view,
+    accounts_with_email,
+    find_account,
+)
+from shared.billing.invoices.listing import PAYMENT_STATUSES, InvoicePage, PaymentStatus
+from shared.billing.invoices.listing import list_invoices as account_invoices
 from shared.cancellation.tickets import (
     TICKET_STATUSES,
     TicketList,
@@ -23,10 +31,13 @@ from shared.cancellation.tickets import (
 from shared.data.queues import send_message
 from shared.http.app import create_app, http_handler, lazy_module
 from shared.http.auth import principal_from, require_support
-from shared.http.query import QueryParameters
-from shared.leads.assignments import LeadPage, agent_leads, upsert_leads
+from shared.http.query import QueryParameters, require
+from shared.http.text import EMAIL_PATTERN, TERRITORY_PATTERN
+from shared.leads.assignments import LeadPage, LeadView, agent_leads, lead_view, upsert_leads
+from shared.leads.pool import AgentOptions, agents_serving, assign_lead, unassigned_pool
 from shared.runtime import cached_settings
 from shared.stripe.gateway import gateway_for
+from shared.sync.status import queue_import
 
 if TYPE_CHECKING:
     from shared.accounts import creation as account_creation
@@ -48,13 +59,37 @@ TICKETS_QUERY = QueryParameters(
         "cursor": CURSOR,
     }
 )
+TERRITORY = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": TERRITORY_PATTERN}
+EMAIL_QUERY = QueryParameters(
+    {"email": {"type": "string", "minLength": 3, "maxLength": 254, "pattern": EMAIL_PATTERN}}
+)
+INVOICES_QUERY = QueryParameters(
+    {
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "cursor": CURSOR,
+        "status": {"type": "string", "enum": list(PAYMENT_STATUSES)},
+    }
+)
+POOL_QUERY = QueryParameters(
+    {
+        # Only the pool is listed here; an agent's leads: /v1/support/accounts/{id}/leads.
+        "status": {"type": "string", "enum": ["unassigned"], "default": "unassigned"},
+        "territory": TERRITORY,
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+        "cursor": CURSOR,
+    }
+)
+AGENTS_QUERY = QueryParameters({"territory": TERRITORY})
 
 app = create_app()
 
 
 @app.post("/v1/support/accounts", status_code=201, enable_validation=True)
 def create_agent_account(new_account: account_creation.NewAccount) -> AccountView:
-    account = account_creation.provision_account(new_account, gateway_for(cached_settings()))
+    settings = cached_settings()
+    account = account_creation.provision_account(
+        new_account, gateway_for(settings), queue_import=partial(queue_import, settings)
+    )
     return account_view(account)
 
 

@@ -22,3 +22,24 @@ def sqs_client(settings: Settings) -> Any:
 def send_message(settings: Settings, queue_url: str, body: dict[str, Any]) -> str:
     response = sqs_client(settings).send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
     return str(response["MessageId"])
+
+
+SQS_BATCH_LIMIT = 10
+
+
+def send_messages(settings: Settings, queue_url: str, bodies: list[dict[str, Any]]) -> int:
+    """Sends every body, ten to a SendMessageBatch call; raises when SQS refused any of them
+    (the caller's work is then retried, and a message sent twice is absorbed downstream)."""
+    client = sqs_client(settings)
+    for start in range(0, len(bodies), SQS_BATCH_LIMIT):
+        chunk = bodies[start : start + SQS_BATCH_LIMIT]
+        response = client.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(index), "MessageBody": json.dumps(body)}
+                for index, body in enumerate(chunk)
+            ],
+        )
+        if response.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(response['Failed'])} message(s)")
+    return len(bodies)

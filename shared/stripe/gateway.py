@@ -51,6 +51,14 @@ class StripeGateway:
             )
         return customer.id
 
+    def customer_exists(self, customer_id: str) -> bool:
+        try:
+            with stripe_errors():
+                customer = self.client.v1.customers.retrieve(customer_id)
+        except NotFound:
+            return False
+        return not getattr(customer, "deleted", False)
+
     # Reads: the current state of an object (webhook payloads may be stale snapshots).
     def retrieve_invoice(self, invoice_id: str) -> stripe.Invoice:
         with stripe_errors():

@@ -310,6 +310,42 @@ def _queue_render_if_needed(settings: Settings, invoice: InvoiceModel) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class InvoiceWrite:
+    """One invoice's conditional update, ready to run alone or inside a transaction."""
+
+    model: InvoiceModel
+    actions: list[Any]
+    condition: Condition
+    invoice_id: str
+    payment_status: str
+    status: str
+
+
+def prepare_write(
+    invoice: StripeMapping,
+    *,
+    account_id: str,
+    event_created: int,
+    event_id: str | None,
+    event_type: str | None,
+    reads: StripeReads,
+) -> InvoiceWrite:
+    snapshot = read_invoice(invoice)
+    attempt = PaymentAttempt(requires_action=event_type == ACTION_REQUIRED_EVENT)
+    if snapshot.status in OUTSTANDING_STATUSES and snapshot.payment_was_attempted:
+        attempt = last_payment_attempt(invoice, reads, event_type)
+    status_for_payment = payment_status(snapshot, attempt)
+    return InvoiceWrite(
+        model=InvoiceModel(account_id, snapshot.invoice_key),
+        actions=_update_actions(snapshot, status_for_payment, attempt, event_created, event_id),
+        condition=newer_than_stored(snapshot, event_created),
+        invoice_id=snapshot.invoice_id,
+        payment_status=status_for_payment,
+        status=snapshot.status,
+    )
+
+
 def apply_invoice(
     stripe_invoice: Any,
     *,
@@ -320,24 +356,32 @@ def apply_invoice(
     reads: StripeReads,
 ) -> SyncResult:
     invoice = as_mapping(stripe_invoice)
-    snapshot = read_invoice(invoice)
-    account_id = account_id_for_customer(snapshot.customer_id)
+    account_id = account_id_for_customer(object_id(invoice.get("customer")))
     if account_id is None:
         return SyncResult(SyncOutcome.UNKNOWN_CUSTOMER)
-    attempt = PaymentAttempt(requires_action=event_type == ACTION_REQUIRED_EVENT)
-    if snapshot.status in OUTSTANDING_STATUSES and snapshot.payment_was_attempted:
-        attempt = last_payment_attempt(invoice, reads, event_type)
-    status_for_payment = payment_status(snapshot, attempt)
-    model = InvoiceModel(account_id, snapshot.invoice_key)
-    actions = _update_actions(snapshot, status_for_payment, attempt, event_created, event_id)
+    write = prepare_write(
+        invoice,
+        account_id=account_id,
+        event_created=event_created,
+        event_id=event_id,
+        event_type=event_type,
+        reads=reads,
+    )
+    if not apply_write(write):
+        return SyncResult(SyncOutcome.STALE, account_id)
+    queued = _queue_render_if_needed(settings, write.model)
+    return SyncResult(SyncOutcome.APPLIED, account_id, write.model, queued)
+
+
+def apply_write(write: InvoiceWrite) -> bool:
+    """Runs one prepared write; False when a newer (or the same) state is already stored."""
     try:
-        model.update(actions=actions, condition=newer_than_stored(snapshot, event_created))
+        write.model.update(actions=write.actions, condition=write.condition)
     except UpdateError as error:
         if condition_failed(error):
-            return SyncResult(SyncOutcome.STALE, account_id)
+            return False
         raise
-    queued = _queue_render_if_needed(settings, model)
-    return SyncResult(SyncOutcome.APPLIED, account_id, model, queued)
+    return True
 
 
 def delete_draft_invoice(stripe_invoice: Any) -> SyncOutcome:
