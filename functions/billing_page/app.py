@@ -2,6 +2,7 @@
 page deploys with the stack and calls the API on the same origin."""
 
 from functools import cache
+from html import escape
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
@@ -42,6 +43,9 @@ def page() -> Response[str]:
     base = "/" if stage in ("$default", "", None) else f"/{stage}/"
     html = _asset("index.html").replace("{{STRIPE_JS_URL}}", settings.stripe_js_url)
     html = html.replace("{{ASSET_BASE}}", base)
+    # Public by design (it only identifies the Stripe account): Stripe.js needs it to complete
+    # an invoice payment's 3-D Secure, where no SetupIntent hands it over.
+    html = html.replace("{{STRIPE_PUBLISHABLE_KEY}}", escape(settings.stripe_publishable_key))
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",

@@ -1,14 +1,23 @@
 // Account and Billing page. Talks only to the routes of API.md; card details go from the card
-// field straight to Stripe (Stripe.js), never to our API.
+// field straight to Stripe (Stripe.js), never to our API. A payment the bank wants the agent to
+// authenticate (3-D Secure) is completed here with Stripe.js confirmCardPayment, then the pay
+// route is asked again: it is never reported as a decline.
 const apiBase = document.querySelector('meta[name="api-base"]').content || "/";
 const $ = (id) => document.getElementById(id);
 
 const STATUS_LABELS = {
-  paid: "Paid", failed: "Payment failed", pending: "Pending", action_required: "Needs action",
+  paid: "Paid", failed: "Payment failed", pending: "Pending", action_required: "Needs authentication",
   void: "Void", uncollectible: "Uncollectible", draft: "Draft",
 };
 
-const state = { token: null, account: null, cursor: null, stripe: null, cardElement: null, ticket: null };
+// What an agent can do about an unpaid invoice: pay it with the card on file, or confirm with
+// the bank a payment that waits for 3-D Secure.
+const PAY_ACTIONS = { failed: "Pay now", uncollectible: "Pay now", action_required: "Complete payment" };
+
+const state = {
+  token: null, account: null, cursor: null, stripe: null, cardElement: null, ticket: null,
+  paying: false, // one payment at a time: every pay button and Submit Payment wait for it
+};
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -18,12 +27,13 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, extraHeaders = {}) {
   const response = await fetch(apiBase + path.replace(/^\//, ""), {
     method,
     headers: {
       Authorization: `Bearer ${state.token}`,
       ...(body ? { "Content-Type": "application/json" } : {}),
+      ...extraHeaders,
     },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -108,10 +118,17 @@ function closeCardForm() {
   $("update-card").focus();
 }
 
+function stripeClient(publishableKey) {
+  if (!state.stripe) {
+    const key = publishableKey || document.querySelector('meta[name="stripe-key"]').content;
+    state.stripe = window.Stripe(key);
+  }
+  return state.stripe;
+}
+
 async function ensureCardElement(publishableKey) {
-  if (state.stripe) return;
-  state.stripe = window.Stripe(publishableKey);
-  state.cardElement = state.stripe.elements().create("card");
+  if (state.cardElement) return;
+  state.cardElement = stripeClient(publishableKey).elements().create("card");
   state.cardElement.mount("#card-element");
 }
 
@@ -124,8 +141,8 @@ async function prepareCardField() {
 
 async function submitPayment(event) {
   event.preventDefault();
-  const button = $("submit-payment");
-  button.disabled = true;
+  if (state.paying) return;
+  setPaying(true);
   say("card-message", "Confirming your card…");
   try {
     const intent = state.setupIntent || (await api("POST", "/v1/billing/setup-intents"));
@@ -140,14 +157,28 @@ async function submitPayment(event) {
     }
     say("card-message", "Paying open invoices…");
     const outcome = await api("PUT", "/v1/billing/card", { setup_intent_id: result.setupIntent.id });
-    const paid = outcome.invoices_paid.length;
-    let text = `Card updated. ${paid} invoice${paid === 1 ? "" : "s"} paid.`;
-    if (outcome.invoices_failed.length) {
-      text += ` ${outcome.invoices_failed.length} still unpaid: ${outcome.invoices_failed.map((f) => f.message).join("; ")}`;
-    }
     // The answer already holds the new card: show it with the message, not after the reloads.
     showCard(outcome.card);
-    say("card-message", text, outcome.invoices_failed.length ? "error" : "ok");
+    const paid = [...outcome.invoices_paid];
+    const failed = outcome.invoices_failed.map((f) => f.message);
+    const unauthenticated = [];
+    // The bank wants the agent to confirm these payments: do it now, before reporting.
+    for (const pending of outcome.invoices_requiring_action || []) {
+      say("card-message", "Your bank asks you to confirm the payment…");
+      const settled = await completeAuthentication(pending.id, pending.client_secret);
+      if (settled.paid) paid.push(pending.id);
+      else if (settled.declined) failed.push(settled.message);
+      else unauthenticated.push(settled.message);
+    }
+    let text = `Card updated. ${paid.length} invoice${paid.length === 1 ? "" : "s"} paid.`;
+    if (failed.length) {
+      text += ` ${failed.length} still unpaid: ${failed.join("; ")}`;
+    }
+    if (unauthenticated.length) {
+      const count = unauthenticated.length;
+      text += ` ${count} invoice${count === 1 ? " was" : "s were"} not confirmed with your bank (${unauthenticated.join("; ")}) and ${count === 1 ? "is" : "are"} still unpaid: pay ${count === 1 ? "it" : "them"} from the invoice list when you are ready.`;
+    }
+    say("card-message", text, failed.length || unauthenticated.length ? "error" : "ok");
     $("card-form").hidden = true;
     $("update-card").setAttribute("aria-expanded", "false");
     await Promise.all([loadAccount(), reloadInvoices()]);
@@ -155,8 +186,94 @@ async function submitPayment(event) {
     say("card-message", error.message, "error");
     state.setupIntent = null;
   } finally {
-    button.disabled = false;
+    setPaying(false);
   }
+}
+
+// ---------------------------------------------------------------- paying one invoice
+function setPaying(paying) {
+  state.paying = paying;
+  document.querySelectorAll("button.pay-invoice, #submit-payment").forEach((button) => {
+    button.disabled = paying;
+  });
+}
+
+function newRequestKey() {
+  return window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+function payRoute(invoiceId) {
+  // One key per request: a retry of it is the same Stripe request, never a second charge.
+  return api("POST", `/v1/billing/invoices/${encodeURIComponent(invoiceId)}/pay`, undefined, {
+    "Idempotency-Key": newRequestKey(),
+  });
+}
+
+// Stripe.js confirmCardPayment (the bank's 3-D Secure), then the pay route again, which reads
+// the invoice paid. Resolves to {paid, invoice} or {paid: false, message[, declined]}.
+async function completeAuthentication(invoiceId, clientSecret) {
+  const result = await stripeClient().confirmCardPayment(clientSecret);
+  const intentStatus = result.paymentIntent?.status;
+  if (result.error || !["succeeded", "processing", "requires_capture"].includes(intentStatus)) {
+    return {
+      paid: false,
+      message: result.error?.message || "authentication was cancelled or failed",
+    };
+  }
+  try {
+    const answer = await payRoute(invoiceId);
+    if (answer.outcome === "paid") return { paid: true, invoice: answer.invoice };
+    return { paid: false, invoice: answer.invoice, message: "the payment still waits for your bank" };
+  } catch (error) {
+    if (error.code === "card_declined") return { paid: false, declined: true, message: error.message };
+    throw error;
+  }
+}
+
+async function payInvoice(invoice) {
+  if (state.paying) return; // a second click while paying charges nothing more
+  setPaying(true);
+  const label = invoice.number || invoice.id;
+  say("invoice-message", `Paying invoice ${label}…`);
+  let latest = invoice;
+  try {
+    let answer = await payRoute(invoice.id);
+    latest = answer.invoice;
+    if (answer.outcome === "requires_action") {
+      say("invoice-message", `Your bank asks you to confirm the payment of invoice ${label}…`);
+      const settled = await completeAuthentication(invoice.id, answer.client_secret);
+      latest = settled.invoice || latest;
+      answer = settled.paid ? { outcome: "paid" } : null;
+      if (!answer) {
+        const kind = settled.declined ? "was declined" : "was not confirmed with your bank";
+        say("invoice-message", `Invoice ${label} ${kind} (${settled.message}). It is still unpaid; you can try again.`, "error");
+        latest = await refreshedInvoice(invoice.id, latest);
+        return;
+      }
+    }
+    say("invoice-message", `Invoice ${label} is paid. Thank you.`, "ok");
+  } catch (error) {
+    say("invoice-message", error.message, "error");
+    latest = await refreshedInvoice(invoice.id, latest);
+  } finally {
+    replaceRow(latest);
+    setPaying(false);
+    $("invoice-message").focus();
+    if (state.account) loadAccount().catch(() => {});
+  }
+}
+
+async function refreshedInvoice(invoiceId, fallback) {
+  try {
+    return await api("GET", `/v1/billing/invoices/${encodeURIComponent(invoiceId)}`);
+  } catch {
+    return fallback;
+  }
+}
+
+function replaceRow(invoice) {
+  const current = document.querySelector(`tr[data-invoice-id="${CSS.escape(invoice.id)}"]`);
+  if (current) current.replaceWith(invoiceRow(invoice));
 }
 
 // ---------------------------------------------------------------- invoices
@@ -187,17 +304,32 @@ function invoiceRow(invoice) {
     status.appendChild(reason);
   }
   row.appendChild(status);
-  const download = document.createElement("td");
+  const cell = document.createElement("td");
+  const actions = document.createElement("div");
+  actions.className = "row-actions";
+  const label = invoice.number || invoice.id;
+  const action = PAY_ACTIONS[invoice.payment_status];
+  if (action) {
+    const pay = document.createElement("button");
+    pay.type = "button";
+    pay.className = "pay-invoice";
+    pay.textContent = action;
+    pay.setAttribute("aria-label", `${action}: invoice ${label}`);
+    pay.disabled = state.paying;
+    pay.addEventListener("click", () => payInvoice(invoice));
+    actions.appendChild(pay);
+  }
   if (invoice.status !== "draft") {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
     button.textContent = "Download";
-    button.setAttribute("aria-label", `Download invoice ${invoice.number || invoice.id} as PDF`);
+    button.setAttribute("aria-label", `Download invoice ${label} as PDF`);
     button.addEventListener("click", () => downloadInvoice(invoice, button));
-    download.appendChild(button);
+    actions.appendChild(button);
   }
-  row.appendChild(download);
+  cell.appendChild(actions);
+  row.appendChild(cell);
   return row;
 }
 
@@ -329,7 +461,7 @@ $("sign-in-form").addEventListener("submit", (event) => {
 $("update-card").addEventListener("click", async () => {
   openCardForm();
   try {
-    if (!state.stripe) await prepareCardField();
+    if (!state.cardElement) await prepareCardField();
     $("card-element").querySelector("input")?.focus();
   } catch (error) {
     say("card-message", error.message, "error");
