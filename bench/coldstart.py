@@ -200,6 +200,12 @@ def ratio_row(
         "x",
         target,
         f"{detail}; {note}" if note else detail,
+        {
+            "instructions": measured.instructions,
+            "base_instructions": base.instructions,
+            "cpu_seconds": measured.cpu_seconds,
+            "base_cpu_seconds": base.cpu_seconds,
+        },
     )
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class BenchRow:
     unit: str  # "x" for ratios, or "KB", "writes/lead", ...
     target: float | None = None  # None: information, judged by nobody
     detail: str = ""
+    figures: dict[str, float] = field(default_factory=dict)  # raw numbers, kept in the JSON
 
     @property
     def passed(self) -> bool | None:

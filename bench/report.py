@@ -65,6 +65,7 @@ def as_json(run: Run) -> dict[str, Any]:
                 "target": row.target,
                 "result": row.result,
                 "detail": row.detail,
+                "figures": row.figures,
             }
             for row in run.rows
         ],
