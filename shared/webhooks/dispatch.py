@@ -179,20 +179,23 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
-def process_event(event: StripeEvent, context: WebhookContext) -> Outcome:
+def process_event(
+    event: StripeEvent, context: WebhookContext, *, replayed: bool = False
+) -> Outcome:
     """Applies a verified event exactly once and records what happened; raises (after
-    recording `failed`) when it could not be applied, so the delivery is retried."""
+    recording `failed`) when it could not be applied, so the delivery is retried. `replayed`:
+    the catch-up read it from Stripe's Events API (see ledger.count_duplicate)."""
     log_fields = {"event_id": event.id, "event_type": event.type}
     handler = HANDLERS.get(event.type)
     if handler is None:
         if not claim(
             new_record(event, EventOutcome.IGNORED, "unhandled event type"), allow_retry=False
         ):
-            return count_duplicate(event)
+            return count_duplicate(event, replayed=replayed)
         logger.info("unhandled Stripe event type acknowledged", extra=log_fields)
         return Outcome(EventOutcome.IGNORED, "unhandled event type")
     if not claim(new_record(event, EventOutcome.PROCESSING, None), allow_retry=True):
-        return count_duplicate(event)
+        return count_duplicate(event, replayed=replayed)
     try:
         outcome = handler(event, context)
     except Exception as error:

@@ -77,7 +77,12 @@ def claim(record: WebhookEventModel, *, allow_retry: bool) -> bool:
     return True
 
 
-def count_duplicate(event: StripeEvent) -> Outcome:
+def count_duplicate(event: StripeEvent, *, replayed: bool) -> Outcome:
+    """A delivery of an event already claimed. Stripe's retries and SQS redeliveries are
+    counted on the record; a replay by the catch-up writes nothing (it re-reads every event of
+    its overlap window on every run, which says nothing about delivery)."""
+    if replayed:
+        return Outcome(EventOutcome.DUPLICATE)
     WebhookEventModel(event.id).update(actions=[WebhookEventModel.duplicates.add(1)])
     metrics.add_metric(name="WebhookDuplicates", unit=MetricUnit.Count, value=1)
     logger.info("duplicate Stripe event", extra={"event_id": event.id, "event_type": event.type})

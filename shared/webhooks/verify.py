@@ -72,7 +72,12 @@ def parse_event(text: str) -> StripeEvent:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
         raise InvalidRequest("The webhook body is not valid JSON.") from None
-    if not isinstance(parsed, dict):
+    return event_from(parsed)
+
+
+def event_from(parsed: object) -> StripeEvent:
+    """A decoded event: from a webhook body, a queue message or Stripe's Events API."""
+    if not isinstance(parsed, Mapping):
         raise InvalidRequest("The webhook body is not a Stripe event.")
     data = parsed.get("data")
     event_id, event_type, created = parsed.get("id"), parsed.get("type"), parsed.get("created")
