@@ -67,7 +67,8 @@ def stripe_view(client: stripe.StripeClient, customer_id: str) -> dict[str, Any]
     default = (
         customer.invoice_settings.default_payment_method if customer.invoice_settings else None
     )
-    last4 = client.v1.payment_methods.retrieve(str(default)).card.last4 if default else None
+    card = client.v1.payment_methods.retrieve(str(default)).card if default else None
+    last4 = card.last4 if card else None
     invoices = client.v1.invoices.list(params={"customer": customer_id, "limit": 100}).data
     subscriptions = client.v1.subscriptions.list(params={"customer": customer_id}).data
     return {
