@@ -8,5 +8,6 @@
   the tables.
 - api_client, waiting: an HTTP client for the local gateway; bounded waits.
 - lambda_context, probe: the one fake Lambda context; the fresh-process probes' preamble.
+- pool_probe: the unassigned-pool query with DynamoDB's ScannedCount and consumed capacity.
 
 Importing this package loads nothing: the probes check what a fresh process loaded."""

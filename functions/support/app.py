@@ -1,13 +1,14 @@
-"""Support staff routes (group `support`): accounts, leads, and the cancellation ticket queue.
+"""Support staff routes (group `support`): accounts, leads, the unassigned pool, and the
+cancellation ticket queue (the support console's API; the page itself is support_console's).
 
-Reads (the ticket queue, a ticket, an agent's leads) never load pydantic: their queries are
-checked against JSON Schema (shared.http.query) and the body models of the writes load lazily, when
-a write is first validated (see shared.http.app.create_app)."""
+Reads (the ticket queue, a ticket, accounts and their invoices, leads, the pool) never load
+pydantic: their queries are checked against JSON Schema (shared.http.query) and the body models of
+the writes load lazily, when a write is first validated (see shared.http.app.create_app)."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from shared.accounts.views import (
     AccountList,
@@ -29,9 +30,10 @@ from shared.cancellation.tickets import (
     ticket_view,
 )
 from shared.data.queues import send_message
+from shared.errors import InvalidRequest
 from shared.http.app import create_app, http_handler, lazy_module
 from shared.http.auth import principal_from, require_support
-from shared.http.query import QueryParameters, require
+from shared.http.query import QUERY_PARAMETERS_EXTENSION, QueryParameters
 from shared.http.text import EMAIL_PATTERN, TERRITORY_PATTERN
 from shared.leads.assignments import LeadPage, LeadView, agent_leads, lead_view, upsert_leads
 from shared.leads.pool import AgentOptions, agents_serving, assign_lead, unassigned_pool
@@ -81,6 +83,25 @@ POOL_QUERY = QueryParameters(
 )
 AGENTS_QUERY = QueryParameters({"territory": TERRITORY})
 
+
+def _requiring(query: QueryParameters, *names: str) -> dict[str, Any]:
+    """The query's OpenAPI description, with `names` marked required."""
+    extensions = query.openapi_extensions()
+    for parameter in extensions[QUERY_PARAMETERS_EXTENSION]:
+        parameter["required"] = parameter["name"] in names
+    return extensions
+
+
+def _required(query: dict[str, Any], name: str) -> str:
+    value = query[name]
+    if value is None:
+        raise InvalidRequest(
+            "The request is not valid; see fields.",
+            fields=[{"field": name, "message": f"{name} is required"}],
+        )
+    return str(value)
+
+
 app = create_app()
 
 
@@ -109,6 +130,58 @@ def list_agent_leads(account_id: str) -> LeadPage:
         cursor=query["cursor"],
         key=cached_settings().cursor_signing_key(),
     )
+
+
+# ---------------------------------------------------------------- the console's lookups and pool
+@app.get("/v1/support/accounts", openapi_extensions=_requiring(EMAIL_QUERY, "email"))
+def find_accounts_by_email() -> AccountList:
+    query = EMAIL_QUERY.parse(app.current_event.query_string_parameters)
+    return accounts_with_email(_required(query, "email"))
+
+
+@app.get("/v1/support/accounts/<account_id>")
+def get_account(account_id: str) -> AccountView:
+    return account_view(find_account(account_id))
+
+
+@app.get(
+    "/v1/support/accounts/<account_id>/invoices",
+    openapi_extensions=INVOICES_QUERY.openapi_extensions(),
+)
+def list_account_invoices(account_id: str) -> InvoicePage:
+    query = INVOICES_QUERY.parse(app.current_event.query_string_parameters)
+    find_account(account_id)  # an unknown account is 404, as in the account view
+    return account_invoices(
+        account_id,
+        limit=int(query["limit"]),
+        cursor=query["cursor"],
+        status=cast(PaymentStatus | None, query["status"]),
+        key=cached_settings().cursor_signing_key(),
+    )
+
+
+@app.get("/v1/support/leads", openapi_extensions=POOL_QUERY.openapi_extensions())
+def list_unassigned_pool() -> LeadPage:
+    query = POOL_QUERY.parse(app.current_event.query_string_parameters)
+    return unassigned_pool(
+        territory=query["territory"],
+        limit=int(query["limit"]),
+        cursor=query["cursor"],
+        key=cached_settings().cursor_signing_key(),
+    )
+
+
+@app.post("/v1/support/leads/<lead_id>/assign", enable_validation=True)
+def assign(lead_id: str, assignment: lead_requests.Assignment) -> LeadView:
+    principal = principal_from(app.current_event)
+    return lead_view(assign_lead(lead_id, assignment, principal))
+
+
+@app.get("/v1/support/agents", openapi_extensions=_requiring(AGENTS_QUERY, "territory"))
+def list_agents_serving() -> AgentOptions:
+    """The active agents serving a territory, least loaded first (the console's Assign)."""
+    query = AGENTS_QUERY.parse(app.current_event.query_string_parameters)
+    return agents_serving(_required(query, "territory"))
 
 
 @app.get("/v1/support/tickets", openapi_extensions=TICKETS_QUERY.openapi_extensions())

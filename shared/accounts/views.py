@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict, cast
 
 from shared.data.models import AccountModel, InvoiceModel
+from shared.errors import NotFound
 from shared.timeutil import iso
 
 OUTSTANDING_INVOICE_STATUSES = frozenset({"open", "uncollectible"})
@@ -100,3 +101,34 @@ def stripe_sync_view(account: AccountModel) -> StripeSyncView:
         status=account.sync_status or "current",
         last_synced_at=iso(synced) if synced else None,
     )
+
+
+# ---------------------------------------------------------------- support's lookups
+
+# More accounts than this under one address would be a data problem; the lookup stays bounded.
+MAX_ACCOUNTS_PER_EMAIL = 50
+
+
+class AccountList(TypedDict):
+    accounts: list[AccountView]
+
+
+def normalised_email(email: str) -> str:
+    """The by_email index key, written with the account: addresses compare ignoring case (and
+    otherwise exactly), as mail systems treat them in practice."""
+    return email.strip().lower()
+
+
+def accounts_with_email(email: str) -> AccountList:
+    """Every account with this email, ignoring case: a Query on the by_email index."""
+    matches = AccountModel.by_email.query(normalised_email(email), limit=MAX_ACCOUNTS_PER_EMAIL)
+    accounts = sorted(matches, key=lambda account: account.account_id)
+    return AccountList(accounts=[account_view(account) for account in accounts])
+
+
+def find_account(account_id: str) -> AccountModel:
+    """Support's view of one account (any account: support is not limited to its own)."""
+    try:
+        return AccountModel.get(account_id, consistent_read=True)
+    except AccountModel.DoesNotExist:
+        raise NotFound(f"No account {account_id[:128]}.") from None

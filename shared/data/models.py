@@ -43,12 +43,25 @@ class AccountsByStripeCustomer(GlobalSecondaryIndex["AccountModel"]):
     stripe_customer_id = UnicodeAttribute(hash_key=True)
 
 
+class AccountsByEmail(GlobalSecondaryIndex["AccountModel"]):
+    """Support's lookup by email: an exact match on the lower-cased address."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    email_lower = UnicodeAttribute(hash_key=True)
+
+
 class AccountModel(Model):
     class Meta:
         table_name = "Accounts"
 
     account_id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute()
+    # `email` lower-cased (shared.accounts.views.normalised_email), written with it: the key of
+    # the by_email index, so a lookup is case-insensitive and still an exact match.
+    email_lower = UnicodeAttribute(null=True)
     name = UnicodeAttribute()
     status = UnicodeAttribute(default=ACTIVE)
     stripe_customer_id = UnicodeAttribute(null=True)
@@ -69,6 +82,7 @@ class AccountModel(Model):
     last_synced_at = UTCDateTimeAttribute(null=True)
 
     by_stripe_customer_id = AccountsByStripeCustomer()
+    by_email = AccountsByEmail()
 
 
 class TerritoryAgentModel(Model):
@@ -189,6 +203,8 @@ class AssignmentChange(MapAttribute[str, Any]):
     to_agent_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
     reason = UnicodeAttribute()
+    # Who moved it by hand (support's assign); None for the system's own moves.
+    by = UnicodeAttribute(null=True)
 
 
 class LeadsByAssignedAgent(GlobalSecondaryIndex["LeadModel"]):
@@ -198,6 +214,24 @@ class LeadsByAssignedAgent(GlobalSecondaryIndex["LeadModel"]):
 
     assigned_agent_id = UnicodeAttribute(hash_key=True)
     lead_id = UnicodeAttribute(range_key=True)
+
+
+# The value of LeadModel.pool while a lead is in the unassigned pool.
+IN_POOL = "unassigned"
+
+
+class LeadsInPool(GlobalSecondaryIndex["LeadModel"]):
+    """The unassigned pool, and nothing else: a lead carries `pool` and `pool_key` only while it
+    is unassigned (sparse index), so a pool query examines pooled leads only, however many
+    assigned leads the table holds. `pool_key` = territory + "#" + lead_id: one territory's
+    pool is a key prefix (territories never contain "#")."""
+
+    class Meta:
+        index_name = "by_pool"
+        projection = AllProjection()
+
+    pool = UnicodeAttribute(hash_key=True)
+    pool_key = UnicodeAttribute(range_key=True)
 
 
 class LeadModel(Model):
@@ -213,8 +247,13 @@ class LeadModel(Model):
     score = NumberAttribute(null=True)
     history = ListAttribute[AssignmentChange](of=AssignmentChange, default=list)
     updated_at = UTCDateTimeAttribute()
+    # Set only while the lead is in the unassigned pool (LeadsInPool), in the same write that
+    # removes assigned_agent_id; removed in the write that assigns it (shared.leads).
+    pool = UnicodeAttribute(null=True)
+    pool_key = UnicodeAttribute(null=True)
 
     by_assigned_agent_id = LeadsByAssignedAgent()
+    in_pool = LeadsInPool()
 
 
 class WebhookEventModel(Model):

@@ -11,6 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from shared.data.conditions import transaction_condition_failed
 from shared.data.models import (
     CANCELLED,
+    IN_POOL,
     AccountModel,
     AssignmentChange,
     LeadModel,
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 
 ASSIGNED = "assigned"
 UNASSIGNED = "unassigned"
+
+
+def pool_key(territory: str, lead_id: str) -> str:
+    """A pooled lead's sort key in the pool index: by territory, then lead id. Territories never
+    contain "#" (shared.http.text.TERRITORY_PATTERN), so "<territory>#" is one territory."""
+    return f"{territory}#{lead_id}"
 
 
 # Views are TypedDicts: support's reads never load pydantic (see shared.http.app.create_app).
@@ -135,6 +142,9 @@ def _next_lead_state(
         score=lead_input.score,
         history=history,
         updated_at=now,
+        # In the pool index exactly while unassigned (the whole item is written here).
+        pool=None if new_agent else IN_POOL,
+        pool_key=None if new_agent else pool_key(lead_input.territory, lead_input.lead_id),
     )
     condition: Any = (
         LeadModel.lead_id.does_not_exist()

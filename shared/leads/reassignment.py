@@ -38,6 +38,7 @@ from shared.data.conditions import (
 )
 from shared.data.models import (
     ACTIVE,
+    IN_POOL,
     AccountModel,
     AssignmentChange,
     LeadModel,
@@ -45,7 +46,7 @@ from shared.data.models import (
     TicketModel,
     shared_connection,
 )
-from shared.leads.assignments import ASSIGNED, UNASSIGNED
+from shared.leads.assignments import ASSIGNED, UNASSIGNED, pool_key
 from shared.observability import logger
 from shared.timeutil import utc_now
 
@@ -278,7 +279,12 @@ def _move(
         LeadModel.updated_at.set(now),
     ]
     if target is None:
-        lead_actions += [LeadModel.assigned_agent_id.remove(), LeadModel.status.set(UNASSIGNED)]
+        lead_actions += [
+            LeadModel.assigned_agent_id.remove(),
+            LeadModel.status.set(UNASSIGNED),
+            LeadModel.pool.set(IN_POOL),
+            LeadModel.pool_key.set(pool_key(lead.territory, lead.lead_id)),
+        ]
         progress: Any = TicketModel.reassignment.unassigned
     else:
         lead_actions += [LeadModel.assigned_agent_id.set(target), LeadModel.status.set(ASSIGNED)]

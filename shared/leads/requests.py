@@ -1,6 +1,6 @@
-"""The body of support's lead upsert, apart from `shared.leads.assignments` so that listing an
-agent's leads never loads pydantic (the support function loads this module lazily, see
-shared.http.app)."""
+"""The bodies of support's lead upsert and assign, apart from `shared.leads.assignments` and
+`shared.leads.pool` so that listing leads never loads pydantic (the support function loads this
+module lazily, see shared.http.app)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,20 @@ class LeadUpsert(BaseModel):
     model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
 
     leads: list[LeadInput] = Field(min_length=1, max_length=500)
+
+
+class Assignment(BaseModel):
+    """Support gives one lead to an agent. The lead must be where the caller saw it: in the pool
+    (no `from_agent_id`, the console's Assign) or with `from_agent_id` (moving it between
+    agents). So of concurrent assigns of one lead exactly one wins; the others get 409."""
+
+    model_config = ConfigDict(strict=True)  # JSON types as documented: no coercion
+
+    agent_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    from_agent_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=ID_PATTERN,
+        description="The agent the lead is taken from; absent: the lead is in the unassigned pool.",
+    )
