@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import PaymentProviderUnavailable
+from shared.errors import NotFound, PaymentProviderUnavailable
 
 StripeObject = dict[str, Any]
 
@@ -16,7 +16,8 @@ class FakeStripe:
     an invoice's `payments` (or an older shape's `payment_intent`) point at, `latest_intents`
     (invoice id -> its newest payment's intent) the invoice payments Stripe lists,
     `customers`/`payment_methods` the card refresh; cancelling a customer's subscriptions
-    cancels none. A read of something not set up is a KeyError; with `down=True` every call
+    cancels none. A read of something not set up is a NotFound, as Stripe's 404 is through the
+    gateway; with `down=True` every call
     fails as an unreachable Stripe does.
 
     Every call is recorded in `calls`, e.g. "invoice:in_1", "payment_intent:pi_1",
@@ -31,6 +32,7 @@ class FakeStripe:
         latest_intents: dict[str, StripeObject] | None = None,
         customers: dict[str, StripeObject] | None = None,
         payment_methods: dict[str, StripeObject] | None = None,
+        events: dict[str, StripeObject] | None = None,
         down: bool = False,
     ) -> None:
         self.invoices = invoices or {}
@@ -38,6 +40,7 @@ class FakeStripe:
         self.latest_intents = latest_intents or {}
         self.customers = customers or {}
         self.payment_methods = payment_methods or {}
+        self.events = events or {}
         self.down = down
         self.calls: list[str] = []
 
@@ -46,13 +49,23 @@ class FakeStripe:
         if self.down:
             raise PaymentProviderUnavailable("Stripe is down.")
 
+    @staticmethod
+    def _found(objects: dict[str, StripeObject], object_id: str) -> StripeObject:
+        if object_id not in objects:
+            raise NotFound(f"No such object: {object_id}")
+        return objects[object_id]
+
+    def retrieve_event(self, event_id: str) -> StripeObject:
+        self._call(f"event:{event_id}")
+        return self._found(self.events, event_id)
+
     def retrieve_invoice(self, invoice_id: str) -> StripeObject:
         self._call(f"invoice:{invoice_id}")
-        return self.invoices[invoice_id]
+        return self._found(self.invoices, invoice_id)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> StripeObject:
         self._call(f"payment_intent:{payment_intent_id}")
-        return self.payment_intents[payment_intent_id]
+        return self._found(self.payment_intents, payment_intent_id)
 
     def latest_invoice_payment_intent(self, invoice_id: str) -> StripeObject | None:
         self._call(f"invoice_payments:{invoice_id}")
@@ -60,11 +73,11 @@ class FakeStripe:
 
     def retrieve_customer(self, customer_id: str) -> StripeObject:
         self._call(f"customer:{customer_id}")
-        return self.customers[customer_id]
+        return self._found(self.customers, customer_id)
 
     def retrieve_payment_method(self, payment_method_id: str) -> StripeObject:
         self._call(f"payment_method:{payment_method_id}")
-        return self.payment_methods[payment_method_id]
+        return self._found(self.payment_methods, payment_method_id)
 
     def cancel_customer_subscriptions(self, customer_id: str, **_: object) -> list[str]:
         self._call(f"cancel_subscriptions:{customer_id}")

@@ -64,6 +64,10 @@ class StripeGateway:
         with stripe_errors():
             return self.client.v1.invoices.retrieve(invoice_id)
 
+    def retrieve_event(self, event_id: str) -> stripe.Event:
+        with stripe_errors():
+            return self.client.v1.events.retrieve(event_id)
+
     def retrieve_customer(self, customer_id: str) -> stripe.Customer:
         with stripe_errors():
             return self.client.v1.customers.retrieve(customer_id)

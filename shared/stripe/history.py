@@ -35,10 +35,6 @@ class StripeHistory:
         """Events created at or after `created_from` (epoch seconds), newest first, by page."""
         yield from self._pages(self.client.v1.events.list, {"created": {"gte": created_from}})
 
-    def retrieve_event(self, event_id: str) -> StripeMapping:
-        with stripe_errors():
-            return as_mapping(self.client.v1.events.retrieve(event_id))
-
     def _pages(self, list_method: Any, params: dict[str, Any]) -> Iterator[list[StripeMapping]]:
         starting_after: str | None = None
         while True:

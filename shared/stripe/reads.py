@@ -29,6 +29,10 @@ class StripeReads(Protocol):
 
     def retrieve_payment_method(self, payment_method_id: str) -> StripeMapping: ...
 
+    def retrieve_event(self, event_id: str) -> StripeMapping:
+        """An event from Stripe's Events API (kept 30 days)."""
+        ...
+
 
 def as_mapping(value: Any) -> StripeMapping:
     """A Stripe object (stripe-python's StripeObject is not a dict) or a dict, as a mapping."""
@@ -87,3 +91,6 @@ class GatewayReads:
 
     def retrieve_payment_method(self, payment_method_id: str) -> StripeMapping:
         return as_mapping(self.gateway.retrieve_payment_method(payment_method_id))
+
+    def retrieve_event(self, event_id: str) -> StripeMapping:
+        return as_mapping(self.gateway.retrieve_event(event_id))

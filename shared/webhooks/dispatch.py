@@ -22,7 +22,7 @@ from shared.errors import NotFound
 from shared.observability import logger
 from shared.stripe.reads import StripeReads, object_id
 from shared.webhooks.ledger import EventOutcome, Outcome, claim, count_duplicate, finish, new_record
-from shared.webhooks.verify import StripeEvent, parse_event
+from shared.webhooks.verify import StripeEvent, event_from, parse_event, referenced_event_id
 
 
 class WebhookContext:
@@ -208,5 +208,9 @@ def process_event(
 
 
 def process_event_message(body: str, context: WebhookContext) -> Outcome:
-    """The consumer: one message of the Stripe events queue (a body `accept_webhook` verified)."""
+    """The consumer: one message of the Stripe events queue, a body `accept_webhook` verified
+    or, for an event too large for SQS, its id (read back from Stripe's Events API)."""
+    event_id = referenced_event_id(body)
+    if event_id is not None:
+        return process_event(event_from(context.reads().retrieve_event(event_id)), context)
     return process_event(parse_event(body), context)

@@ -8,6 +8,7 @@ them is `shared.webhooks.dispatch`, which this path never imports."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +18,13 @@ from shared.config import Settings
 from shared.data.queues import sqs_client
 from shared.errors import ServiceUnavailable
 from shared.observability import logger
-from shared.webhooks.verify import StripeEvent, verified_body
+from shared.webhooks.verify import StripeEvent, event_reference, verified_body
 
 EVENT_ID_ATTRIBUTE = "event_id"
 EVENT_TYPE_ATTRIBUTE = "event_type"
+# SQS takes at most 256 KiB a message, attributes included. A larger event (an invoice with
+# many lines) is queued by reference and read back from Stripe's Events API by the consumer.
+MAX_QUEUED_BODY_BYTES = 250_000
 
 
 def queue_event(settings: Settings, event: StripeEvent, body: str, sqs: Any = None) -> None:
@@ -29,6 +33,9 @@ def queue_event(settings: Settings, event: StripeEvent, body: str, sqs: Any = No
     if not settings.stripe_events_queue_url:
         logger.error("no Stripe events queue configured; event refused", extra=log_fields)
         raise ServiceUnavailable("Stripe events cannot be accepted right now; retry later.")
+    if len(body.encode("utf-8")) > MAX_QUEUED_BODY_BYTES:
+        body = json.dumps(event_reference(event))
+        logger.info("large Stripe event queued by reference", extra=log_fields)
     try:
         (sqs or sqs_client(settings)).send_message(
             QueueUrl=settings.stripe_events_queue_url,

@@ -67,6 +67,27 @@ def verify_signature(
     )
 
 
+REFERENCE_KEY = "by_reference"
+
+
+def event_reference(event: StripeEvent) -> dict[str, object]:
+    """A queue message naming an event too large to carry (see intake.MAX_QUEUED_BODY_BYTES)."""
+    return {"id": event.id, "type": event.type, REFERENCE_KEY: True}
+
+
+def referenced_event_id(text: str) -> str | None:
+    """The event id when a queue message is a reference rather than the event itself."""
+    if REFERENCE_KEY not in text:
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(parsed, dict) and parsed.get(REFERENCE_KEY) is True and parsed.get("id"):
+        return str(parsed["id"])
+    return None
+
+
 def parse_event(text: str) -> StripeEvent:
     try:
         parsed = json.loads(text)

@@ -158,3 +158,51 @@ def test_the_sample_batch_is_consumed_without_failures(stack):
         stored = WebhookEventModel.get(event["id"])
         assert stored.type == event["type"]
         assert stored.outcome in ("ignored", "processed")  # its customer is not one of ours
+
+
+def test_an_event_queued_by_reference_is_read_back_from_stripe_and_applied(consumer):
+    account_id, customer_id = saved_customer_account()
+    event = stripe_event("customer.subscription.created", subscription_object(customer=customer_id))
+    reference = {"id": event["id"], "type": event["type"], "by_reference": True}
+
+    response = consumer(sqs_batch(json.dumps(reference)), FakeStripe(events={event["id"]: event}))
+
+    assert response == {"batchItemFailures": []}
+    assert WebhookEventModel.get(event["id"]).outcome == "processed"
+    assert AccountModel.get(account_id).subscription_status == "active"
+
+
+def test_a_payment_stripe_no_longer_has_leaves_the_message_unknown_not_dead_lettered(consumer):
+    # Given a failed payment whose PaymentIntent Stripe answers 404 for
+    account_id, customer_id = saved_customer_account()
+    failed = stripe_event(
+        "invoice.payment_failed",
+        invoice_object(
+            customer=customer_id, status="open", attempt_count=1, payment_intent="pi_gone"
+        ),
+    )
+
+    # When the consumer applies it
+    response = consumer(sqs_batch(json.dumps(failed)), FakeStripe())
+
+    # Then what the event carries is applied, the bank's message left unknown
+    assert response == {"batchItemFailures": []}
+    (stored,) = InvoiceModel.by_invoice_id.query(failed["data"]["object"]["id"])
+    assert (stored.account_id, stored.payment_status) == (account_id, "failed")
+    assert stored.failure_message is None
+
+
+def test_a_stripe_outage_during_enrichment_still_retries(consumer):
+    _, customer_id = saved_customer_account()
+    failed = stripe_event(
+        "invoice.payment_failed",
+        invoice_object(
+            customer=customer_id, status="open", attempt_count=1, payment_intent="pi_later"
+        ),
+    )
+    batch = sqs_batch(json.dumps(failed))
+
+    response = consumer(batch, FakeStripe(down=True))
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": batch["Records"][0]["messageId"]}]}
+    assert WebhookEventModel.get(failed["id"]).outcome == "failed"

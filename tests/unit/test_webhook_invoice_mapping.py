@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.accounts.sync import card_summary, default_payment_method_id
-from shared.billing.invoices.sync import (
+from shared.billing.invoices.snapshot import (
     PaymentAttempt,
     invoice_key,
     last_payment_attempt,

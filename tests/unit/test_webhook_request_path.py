@@ -158,3 +158,23 @@ def test_no_configured_queue_is_503_not_a_silent_drop():
         accept_webhook(signed_api_event(_event()), settings, sqs)
 
     assert sqs.sent == []
+
+
+def test_an_event_too_large_for_sqs_is_queued_by_reference():
+    # Given a signed event of about 300 KB (an invoice with many lines)
+    lines = [{"id": f"il_{n}", "description": "x" * 290, "amount": 1} for n in range(1000)]
+    body = stripe_event("invoice.finalized", invoice_object(lines={"data": lines}))
+    sqs = RecordingSqs()
+
+    # When it is accepted
+    accept_webhook(signed_api_event(body), SETTINGS, sqs)
+
+    # Then the message names it, small enough for SQS, for the consumer to read back
+    (message,) = sqs.sent
+    assert len(message["MessageBody"]) < 1000
+    assert json.loads(message["MessageBody"]) == {
+        "id": body["id"],
+        "type": "invoice.finalized",
+        "by_reference": True,
+    }
+    assert message["MessageAttributes"]["event_id"]["StringValue"] == body["id"]
