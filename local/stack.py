@@ -40,9 +40,20 @@ CURSOR_SECRET = "local-cursor-signing-key"
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: all are held open until each is chosen, so the kernel
+    cannot hand out one port twice."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 _DYNAMODB_REQUEST_LOCK = threading.Lock()
@@ -91,11 +102,12 @@ class StackConfig:
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> StackConfig:
+        api_port, aws_port, lambda_port, stripe_port = free_ports(4)
         return cls(
-            api_port=free_port(),
-            aws_port=free_port(),
-            lambda_port=free_port(),
-            stripe_port=free_port(),
+            api_port=api_port,
+            aws_port=aws_port,
+            lambda_port=lambda_port,
+            stripe_port=stripe_port,
             **overrides,
         )
 
