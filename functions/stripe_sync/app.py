@@ -62,6 +62,7 @@ def catch_up(context: LambdaContext) -> CatchUpResult:
         history=StripeHistory(gateway),
         context=WebhookContext(settings, lambda: GatewayReads(gateway)),
         seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
+        interval_seconds=settings.catch_up_rate_minutes * 60,
     )
 
 

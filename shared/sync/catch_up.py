@@ -55,8 +55,11 @@ def run_catch_up(
     history: StripeHistory,
     context: WebhookContext,
     seconds_left: Callable[[], float],
+    interval_seconds: float,
     clock: Callable[[], float] = time.time,
 ) -> CatchUpResult:
+    """`interval_seconds`: how often the schedule runs it; the lag is also reported in
+    intervals, which the template's alarm watches (more than two: behind or not running)."""
     state = load_state()
     listing_began = int(clock())
     oldest_listable = listing_began - int(STRIPE_EVENT_RETENTION.total_seconds())
@@ -92,6 +95,9 @@ def run_catch_up(
     _save(result, gap=gap)
     lag = max(0, int(clock()) - checkpoint)
     metrics.add_metric(name="CatchUpLagSeconds", unit=MetricUnit.Seconds, value=lag)
+    metrics.add_metric(
+        name="CatchUpLagIntervals", unit=MetricUnit.Count, value=lag / interval_seconds
+    )
     metrics.add_metric(name="CatchUpEventsApplied", unit=MetricUnit.Count, value=applied)
     logger.info("catch-up ran", extra={**result.__dict__, "lag_seconds": lag})
     return result
