@@ -1,0 +1,575 @@
+"""The support console in a real Chromium, against the real local stack: approve a ticket and
+watch its reassignment complete, reject one with a note, assign a pooled lead, look an agent up
+by email and download an invoice; a token without the support group sees a sentence and no
+data; people's strings stay text; keyboard use; an axe-core audit.
+
+Screenshots (desktop and phone width) land in artifacts/browser/support/ (git-ignored)."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from local.cfn import ROOT
+from testing.api_client import Api
+from testing.invoice_factory import BASE_TIME, save_invoice
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "artifacts" / "browser" / "support"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
+OPEN_TICKET = "/v1/account/cancellation-tickets"
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.25)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def support_token(stack) -> str:
+    return str(stack.token("support-console", groups=["support"], email="sam@example.com"))
+
+
+@contextmanager
+def console(browser, stack, token: str, *, bypass_csp: bool = False) -> Iterator[Any]:
+    """The console, signed in with `token`; `page.problems` collects console errors."""
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, bypass_csp=bypass_csp)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.text} @ {message.location.get('url', '')}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    page.goto(f"{stack.api_url}/support?token={token}")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def shots(page, name: str) -> None:
+    """The page as it stands, at desktop and at phone width."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def ticket_item(page, ticket_id: str):
+    """The ticket's entry in the queue, loading more open tickets until it shows (the session's
+    other tests leave open tickets, oldest first)."""
+    page.locator("#tickets").wait_for()
+    item = page.locator(f"li.ticket[data-ticket-id='{ticket_id}']")
+    more = page.locator("#tickets-more")
+    while item.count() == 0 and more.is_visible():
+        shown = page.locator("li.ticket").count()
+        more.click()
+        page.wait_for_function(
+            "shown => document.querySelectorAll('li.ticket').length > shown"
+            " || document.getElementById('tickets-more').hidden",
+            arg=shown,
+        )
+    item.wait_for()
+    return item
+
+
+def fact(scope, term: str) -> str:
+    return str(scope.locator(f"[data-fact='{term}'] dd").inner_text())
+
+
+def open_cancellation(agent: Api, **body: Any) -> str:
+    response = agent.post(
+        OPEN_TICKET, json={"reason": "switched_service", "acknowledge_consequences": True, **body}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def upsert(support_api: Api, leads: list[dict[str, Any]]) -> None:
+    response = support_api.post("/v1/support/leads", json={"leads": leads})
+    assert response.status_code == 200, response.text
+
+
+# ------------------------------------------------------------------------------ journeys
+
+
+def test_support_approves_a_ticket_and_watches_the_reassignment_complete(
+    stack, browser, support_token, support_api, new_agent
+):
+    # Given an agent leaving with 30 leads: 22 in a territory another agent serves, 8 in one
+    # nobody else serves
+    t = tag()
+    served, alone = f"X{t}", f"Z{t}"
+    leaving_id, leaving = new_agent([served, alone], name="Dana Departing")
+    taker_id, _ = new_agent([served], name="Ana Taker")
+    upsert(
+        support_api,
+        [
+            {
+                "lead_id": f"jl-{t}-{n:02d}",
+                "territory": served if n < 22 else alone,
+                "assigned_agent_id": leaving_id,
+                "address": f"{n} Elm St",
+            }
+            for n in range(30)
+        ],
+    )
+    ticket_id = open_cancellation(leaving, comment="Moving to another brokerage.")
+
+    with console(browser, stack, support_token) as page:
+        # The queue shows the ticket with its agent, reason, comment and lead count
+        item = ticket_item(page, ticket_id)
+        assert "Dana Departing" in fact(item, "Agent")
+        assert fact(item, "Reason") == "Switched to another service"
+        assert fact(item, "Comment") == "Moving to another brokerage."
+        assert fact(item, "Leads") == "30"
+        assert item.locator(".badge").inner_text() == "Open"
+        shots(page, "01-ticket-queue")
+
+        # Approve asks for confirmation, immediately by default
+        item.get_by_role("button", name="Approve").click()
+        confirm = item.get_by_role("form", name=f"Approve ticket {ticket_id}")
+        assert confirm.get_by_label("Immediately").is_checked()
+        assert not confirm.get_by_label("At the end of the billing period").is_checked()
+        shots(page, "02-approve-confirmation")
+        confirm.get_by_role("button", name="Confirm approval").click()
+
+        # The progress bar follows the reassignment until the ticket completes
+        item.locator(".badge", has_text="Processing").or_(
+            item.locator(".badge", has_text="Completed")
+        ).wait_for()
+        shots(page, "03-reassigning")
+        item.locator(".badge", has_text="Completed").wait_for(timeout=90_000)
+        progress = item.locator("progress")
+        assert progress.evaluate("bar => [bar.value, bar.max]") == [30, 30]
+        assert item.locator(".progress-label").inner_text() == (
+            "Reassignment: 30 of 30 leads placed (22 to other agents, "
+            "8 to the unassigned pool). Completed."
+        )
+        assert (
+            "22 leads reassigned, 8 to the unassigned pool" in item.locator(".message").inner_text()
+        )
+        assert item.get_by_role("button", name="Approve").is_hidden()
+        shots(page, "04-reassignment-completed")
+
+        # The leads nobody serves are in the pool
+        page.get_by_label("Territory (optional)").fill(alone)
+        page.get_by_role("button", name="Show leads").click()
+        summary = f"8 unassigned leads in territory {alone} shown."
+        wait_until(lambda: page.locator("#pool-summary").inner_text() == summary)
+        assert page.locator("#pool-rows tr[data-lead-id]").count() == 8
+        assert page.problems == []
+
+    # And the API agrees
+    ticket = support_api.get(f"/v1/support/tickets/{ticket_id}").json()
+    assert (ticket["status"], ticket["effective"]) == ("completed", "immediately")
+    assert support_api.get(f"/v1/support/accounts/{taker_id}").json()["lead_count"] == 22
+    assert support_api.get(f"/v1/support/accounts/{leaving_id}").json()["status"] == "cancelled"
+
+
+def test_support_rejects_a_ticket_with_a_note(
+    stack, browser, support_token, support_api, new_agent
+):
+    agent_id, agent = new_agent(name="Rita Rethinking")
+    ticket_id = open_cancellation(agent, reason="too_expensive")
+
+    with console(browser, stack, support_token) as page:
+        item = ticket_item(page, ticket_id)
+        item.get_by_role("button", name="Reject").click()
+        note = item.get_by_label("Note for the agent")
+        assert note.evaluate("field => field === document.activeElement")
+        # An empty note is refused on the page, before any request
+        item.get_by_role("button", name="Confirm rejection").click()
+        assert "Write a note" in item.locator(".message").inner_text()
+        note.fill("We can offer 20% off for a year; call us.")
+        shots(page, "05-reject-with-note")
+        item.get_by_role("button", name="Confirm rejection").click()
+        item.locator(".badge", has_text="Rejected").wait_for()
+        assert fact(item, "Note") == "We can offer 20% off for a year; call us."
+        assert item.get_by_role("button", name="Reject").is_hidden()
+        shots(page, "06-rejected")
+        assert page.problems == []
+
+    ticket = support_api.get(f"/v1/support/tickets/{ticket_id}").json()
+    assert (ticket["status"], ticket["note"]) == (
+        "rejected",
+        "We can offer 20% off for a year; call us.",
+    )
+    assert support_api.get(f"/v1/support/accounts/{agent_id}").json()["status"] == "active"
+
+
+def test_support_assigns_a_pooled_lead_to_the_least_loaded_agent(
+    stack, browser, support_token, support_api, new_agent
+):
+    # Given a pooled lead and three agents in its territory: one busy, one idle, one leaving
+    territory = f"A{tag()}"
+    busy_id, _ = new_agent([territory], name="Bo Busy")
+    idle_id, _ = new_agent([territory], name="Ida Idle")
+    _, leaving = new_agent([territory], name="Lee Leaving")
+    open_cancellation(leaving)
+    upsert(
+        support_api,
+        [
+            {
+                "lead_id": f"busy-{territory}-{n}",
+                "territory": territory,
+                "assigned_agent_id": busy_id,
+            }
+            for n in range(3)
+        ]
+        + [
+            {
+                "lead_id": f"pooled-{territory}",
+                "territory": territory,
+                "address": "12 Oak Ave, Austin",
+                "score": 0.91,
+            }
+        ],
+    )
+    lead_id = f"pooled-{territory}"
+
+    with console(browser, stack, support_token) as page:
+        page.get_by_label("Territory (optional)").fill(territory)
+        page.get_by_role("button", name="Show leads").click()
+        row = page.locator(f"#pool-rows tr[data-lead-id='{lead_id}']")
+        row.wait_for()
+        assert "12 Oak Ave, Austin" in row.inner_text()
+        row.get_by_role("button", name="Assign").click()
+
+        # The active agents serving the territory are offered, least loaded first
+        agent_choice = page.get_by_label(f"Agent for lead {lead_id}", exact=False)
+        agent_choice.wait_for()
+        options = agent_choice.locator("option").all_inner_texts()
+        assert options == [
+            f"Ida Idle ({idle_id}) · 0 leads",
+            f"Bo Busy ({busy_id}) · 3 leads",
+        ]
+        assert agent_choice.input_value() == idle_id
+        shots(page, "07-assign-choose-agent")
+        page.get_by_role("button", name="Assign lead", exact=True).click()
+
+        page.locator("#pool-message.ok").wait_for()
+        assert page.locator("#pool-message").inner_text() == f"Lead {lead_id} assigned to Ida Idle."
+        assert row.count() == 0
+        assert page.locator("#pool-summary").inner_text() == (
+            f"No unassigned leads in territory {territory}."
+        )
+        shots(page, "08-assigned")
+        assert page.problems == []
+
+    leads = support_api.get(f"/v1/support/accounts/{idle_id}/leads").json()["leads"]
+    assert [lead["lead_id"] for lead in leads] == [lead_id]
+    assert support_api.get(f"/v1/support/accounts/{idle_id}").json()["lead_count"] == 1
+
+
+def test_support_looks_an_agent_up_by_email_and_downloads_an_invoice(
+    stack, browser, support_token, new_agent
+):
+    # Given an agent with a paid invoice and one whose payment failed
+    email = f"Erin.{tag()}@Example.com"
+    agent_id, _ = new_agent(["78701", "78702"], name="Erin Example", email=email)
+    paid = save_invoice(agent_id, payment_status="paid", created=BASE_TIME, number=f"E-{tag()}")
+    failed = save_invoice(
+        agent_id,
+        payment_status="failed",
+        amount=12000,
+        created=BASE_TIME.replace(month=2),
+        number=f"E-{tag()}",
+    )
+
+    with console(browser, stack, support_token) as page:
+        page.locator("#lookup").wait_for()
+        lookup = page.get_by_label("Account id or email")
+        lookup.fill(email.lower())
+        lookup.press("Enter")
+
+        detail = page.locator("#account-detail")
+        detail.get_by_role("heading", name="Erin Example").wait_for()
+        assert fact(detail, "Account id") == agent_id
+        assert fact(detail, "Email") == email
+        assert fact(detail, "Status") == "Active"
+        assert fact(detail, "Card") == "No card on file"
+        assert fact(detail, "Balance due") == "$120.00 (1 open invoice)"
+        assert fact(detail, "Territories") == "78701, 78702"
+        assert fact(detail, "Stripe sync").startswith("Current · last synced")
+        assert detail.get_by_role("button", name="Resync").is_visible()
+        rows = detail.locator("#account-invoice-rows tr")
+        wait_until(lambda: rows.count() == 2)
+        failed_row = detail.locator(f"tr[data-invoice-id='{failed.invoice_id}']")
+        assert "Payment failed" in failed_row.inner_text()
+        assert "Your card was declined." in failed_row.inner_text()
+        shots(page, "09-account-by-email")
+
+        paid_row = detail.locator(f"tr[data-invoice-id='{paid.invoice_id}']")
+        with page.expect_download() as download_info:
+            paid_row.get_by_role("button", name="Download").click()
+        download = download_info.value
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        saved = ARTIFACTS / download.suggested_filename
+        download.save_as(saved)
+        pdf = Path(saved).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert str(paid.number) in text
+        assert download.suggested_filename == f"invoice-{paid.number}.pdf"
+
+        # By id too; and an address nobody has says so
+        lookup.fill(agent_id)
+        lookup.press("Enter")
+        wait_until(lambda: fact(detail, "Account id") == agent_id and detail.is_visible())
+        lookup.fill(f"nobody-{tag()}@example.com")
+        lookup.press("Enter")
+        page.locator("#lookup-message.error").wait_for()
+        assert "No account has the email" in page.locator("#lookup-message").inner_text()
+        assert detail.is_hidden()
+        assert page.problems == []
+
+
+def test_the_queue_loads_more_open_tickets_oldest_first(stack, browser, support_token, new_agent):
+    ticket_ids = [open_cancellation(new_agent()[1]) for _ in range(21)]
+
+    with console(browser, stack, support_token) as page:
+        page.locator("#tickets").wait_for()
+        more = page.locator("#tickets-more")
+        assert more.is_visible()  # more than a page (20) of open tickets
+        while more.is_visible():
+            shown = page.locator("li.ticket").count()
+            more.click()
+            page.wait_for_function(
+                "shown => document.querySelectorAll('li.ticket').length > shown"
+                " || document.getElementById('tickets-more').hidden",
+                arg=shown,
+            )
+
+        listed = page.locator("li.ticket").evaluate_all(
+            "items => items.map(item => item.dataset.ticketId)"
+        )
+        assert len(listed) == len(set(listed)) > 20
+        assert set(ticket_ids) <= set(listed)
+        assert page.locator("#tickets-summary").inner_text().endswith("waiting for a decision.")
+        assert page.problems == []
+
+
+def test_a_token_without_the_support_group_sees_a_sentence_and_no_data(stack, browser, new_agent):
+    agent_id, _ = new_agent()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    api_calls: list[str] = []
+    page.on(
+        "request", lambda request: api_calls.append(request.url) if "/v1/" in request.url else None
+    )
+    try:
+        page.goto(f"{stack.api_url}/support?token={stack.token(agent_id)}")
+        denied = page.locator("#denied")
+        denied.wait_for()
+        assert "for support staff" in denied.inner_text()
+        assert "without the support group" in denied.inner_text()
+        for section in ("#tickets", "#lookup", "#pool", "#operations", "#section-nav"):
+            assert page.locator(section).is_hidden(), section
+        assert page.locator("li.ticket, #pool-rows tr, #dead-letter-rows tr").count() == 0
+        # One request was made (refused with 403); nothing else was asked for
+        assert [url.split(stack.api_url)[1] for url in api_calls] == [
+            "/v1/support/tickets?status=open&limit=20"
+        ]
+        shots(page, "10-not-support")
+    finally:
+        context.close()
+
+
+def test_without_a_token_the_console_asks_to_sign_in(stack, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.api_url}/support")
+        page.get_by_label("Access token").wait_for()
+        assert page.locator("#tickets").is_hidden()
+    finally:
+        context.close()
+
+
+def test_peoples_strings_are_shown_as_text_never_as_html(
+    stack, browser, support_token, support_api, new_agent
+):
+    hostile_name = '<img src=x onerror="window.pwned=1">Mallory'
+    hostile_comment = "<script>window.pwned=2</script>\n<b>bold?</b>"
+    hostile_address = '<svg onload="window.pwned=3"></svg> 1 Main St'
+    territory = f"H{tag()}"
+    _, agent = new_agent([territory], name=hostile_name)
+    ticket_id = open_cancellation(agent, reason="other", comment=hostile_comment)
+    lead_id = f"hostile-{territory}"
+    upsert(support_api, [{"lead_id": lead_id, "territory": territory, "address": hostile_address}])
+
+    with console(browser, stack, support_token) as page:
+        item = ticket_item(page, ticket_id)
+        page.get_by_label("Territory (optional)").fill(territory)
+        page.get_by_role("button", name="Show leads").click()
+        row = page.locator(f"#pool-rows tr[data-lead-id='{lead_id}']")
+        row.wait_for()
+
+        assert hostile_name in fact(item, "Agent")
+        assert fact(item, "Comment") == hostile_comment
+        assert hostile_address in row.inner_text()
+        assert page.locator("main img, main script, main svg, main b").count() == 0
+        assert page.evaluate("window.pwned") is None
+        shots(page, "11-hostile-strings-as-text")
+        assert page.problems == []
+
+
+def test_the_console_is_keyboard_usable(stack, browser, support_token, support_api, new_agent):
+    territory = f"K{tag()}"
+    _, agent = new_agent([f"{territory}-home"], name="Kim Keyboard")
+    taker_id, _ = new_agent([territory], name="Tao Taker")
+    lead_id = f"kbd-{territory}"
+    upsert(support_api, [{"lead_id": lead_id, "territory": territory}])
+    ticket_id = open_cancellation(agent)
+
+    with console(browser, stack, support_token) as page:
+        page.locator("#tickets").wait_for()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+        item = ticket_item(page, ticket_id)
+
+        # Approve opens its confirmation on the default choice; Escape goes back
+        item.get_by_role("button", name="Approve").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.value") == "immediately"
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("document.activeElement.value") == "period_end"
+        page.keyboard.press("Escape")
+        assert page.evaluate("document.activeElement.textContent") == "Approve"
+        assert item.get_by_role("form").first.is_hidden()
+
+        # Reject with a note, by keyboard alone
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Reject"
+        page.keyboard.press("Enter")
+        page.keyboard.type("Talked it over; staying.")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Confirm rejection"
+        page.keyboard.press("Enter")
+        item.locator(".badge", has_text="Rejected").wait_for()
+
+        # Assign a pooled lead by keyboard alone
+        page.get_by_label("Territory (optional)").focus()
+        page.keyboard.type(territory)
+        page.keyboard.press("Enter")
+        row = page.locator(f"#pool-rows tr[data-lead-id='{lead_id}']")
+        row.wait_for()
+        row.get_by_role("button", name="Assign").focus()
+        page.keyboard.press("Enter")
+        page.locator("#pool-rows select").wait_for()
+        assert page.evaluate("document.activeElement.tagName") == "SELECT"
+        assert page.evaluate("document.activeElement.value") == taker_id
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Assign lead"
+        page.keyboard.press("Enter")
+        page.locator("#pool-message.ok").wait_for()
+        assert page.evaluate("document.activeElement.id") == "pool-territory"
+        shots(page, "12-keyboard")
+        assert page.problems == []
+
+    assert support_api.get(f"/v1/support/tickets/{ticket_id}").json()["status"] == "rejected"
+    assert support_api.get(f"/v1/support/accounts/{taker_id}").json()["lead_count"] == 1
+
+
+# ------------------------------------------------------------------------------ axe-core
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    results = Axe().run(page).response
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["html"][:120] for node in violation["nodes"])
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_or_critical_violation(
+    stack, browser, support_token, support_api, new_agent
+):
+    # A console with every part on screen: tickets open and decided, the pool with an open
+    # Assign form, an account with invoices, the operations panel.
+    territory = f"X{tag()}"
+    agent_id, agent = new_agent([territory], name="Axel Audit", email=f"axel-{tag()}@example.com")
+    new_agent([territory], name="Olga Other")
+    save_invoice(agent_id, payment_status="failed")
+    save_invoice(agent_id, payment_status="paid", created=BASE_TIME.replace(month=3))
+    upsert(
+        support_api, [{"lead_id": f"axe-{territory}", "territory": territory, "address": "9 Pine"}]
+    )
+    ticket_id = open_cancellation(agent, comment="Audit me.")
+
+    # axe is injected as a script: the console's Content-Security-Policy would refuse it.
+    with console(browser, stack, support_token, bypass_csp=True) as page:
+        item = ticket_item(page, ticket_id)
+        page.locator("#dead-letter-rows tr, #operations-message.error").first.wait_for()
+        assert serious_violations(page) == []
+
+        item.get_by_role("button", name="Approve").click()
+        page.get_by_label("Account id or email").fill(agent_id)
+        page.get_by_role("button", name="Look up").click()
+        page.locator("#account-invoice-rows tr").nth(1).wait_for()
+        page.get_by_label("Territory (optional)").fill(territory)
+        page.get_by_role("button", name="Show leads").click()
+        page.locator(f"#pool-rows tr[data-lead-id='axe-{territory}']").get_by_role(
+            "button", name="Assign"
+        ).click()
+        page.locator("#pool-rows select").wait_for()
+        assert serious_violations(page) == []
+
+        page.set_viewport_size(PHONE)
+        assert serious_violations(page) == []
+        shots(page, "13-axe-audited")
