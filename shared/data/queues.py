@@ -7,14 +7,22 @@ import json
 from functools import cache
 from typing import Any
 
-import boto3
+from botocore.session import get_session
 
 from shared.config import Settings
+from shared.data.models import shared_connection
 
 
 @cache
 def sqs_client(settings: Settings) -> Any:
-    return boto3.client(
+    """Built on the data layer's botocore session when there is one: a second session (boto3's
+    default) would load botocore's data files again, about 0.28 G instructions of cold start
+    (measured with cachegrind on the pay route)."""
+    try:
+        session = shared_connection().session
+    except RuntimeError:  # the data layer is not configured (a bare request path, a script)
+        session = get_session()
+    return session.create_client(
         "sqs", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
     )
 
