@@ -8,6 +8,7 @@ import json
 import threading
 from typing import Any
 
+import boto3
 import pytest
 import requests
 from botocore.auth import SigV4Auth
@@ -99,6 +100,29 @@ def test_a_request_signed_with_the_stacks_credentials_runs_the_function(stack, n
     assert "X-Amz-Function-Error" not in response.headers
     assert response.json() == {"pdf_key": pdf_key(invoice)}
     assert pdf_key(invoice)
+
+
+@pytest.mark.parametrize(
+    "function_name",
+    [RENDERER, f"arn:aws:lambda:us-east-1:000000000000:function:{RENDERER}:$LATEST"],
+)
+def test_boto3_invokes_by_name_or_arn_with_the_environments_credentials(
+    stack, new_agent, function_name
+):
+    """As the download does: boto3 signs with AWS_ACCESS_KEY_ID/SECRET from the environment
+    and reaches AWS_ENDPOINT_URL_LAMBDA by itself (an ARN's colons are escaped in the path)."""
+    account_id, _ = new_agent()
+    invoice = save_invoice(account_id, payment_status="paid", amount=29900)
+    client = boto3.client("lambda", region_name="us-east-1")
+    assert client.meta.endpoint_url == stack.lambda_url
+
+    response = client.invoke(
+        FunctionName=function_name,
+        Payload=json.dumps({"account_id": account_id, "invoice_id": invoice.invoice_id}),
+    )
+
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"pdf_key": pdf_key(invoice)}
 
 
 @pytest.mark.parametrize(
