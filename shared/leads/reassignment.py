@@ -3,7 +3,7 @@
 The job reads the agent's leads page by page from the `by_assigned_agent_id` index and moves each
 lead with ONE conditional transaction:
 
-    lead        assigned_agent_id := new agent (or removed: unassigned pool)
+    lead        assigned_agent_id := new agent (or removed, and pool/pool_key set: the pool)
                 IF assigned_agent_id = cancelled agent
     new agent   lead_count + 1  IF status = active        (no lead ever lands on a leaving agent)
     old agent   lead_count - 1
