@@ -55,6 +55,46 @@ SAMPLES: list[tuple[str, str, str, str, dict[str, Any] | None, dict[str, Any] | 
         {"card": {"number": "4242424242424242", "cvc": "123"}},
         DEMO_CLAIMS,
     ),
+    (
+        "card_update/pay_invoice.json",
+        "POST",
+        "/v1/billing/invoices/{invoice_id}/pay",
+        "/v1/billing/invoices/in_1Demo/pay",
+        None,
+        DEMO_CLAIMS,
+    ),
+    (
+        "stripe_sync/resync.json",
+        "POST",
+        "/v1/support/accounts/{account_id}/resync",
+        "/v1/support/accounts/agent-demo/resync",
+        None,
+        SUPPORT_CLAIMS,
+    ),
+    (
+        "stripe_sync/catch_up.json",
+        "POST",
+        "/v1/support/stripe/catch-up",
+        "/v1/support/stripe/catch-up",
+        None,
+        SUPPORT_CLAIMS,
+    ),
+    (
+        "operations/operations.json",
+        "GET",
+        "/v1/support/operations",
+        "/v1/support/operations",
+        None,
+        SUPPORT_CLAIMS,
+    ),
+    (
+        "operations/redrive.json",
+        "POST",
+        "/v1/support/operations/dead-letters/{queue}/redrive",
+        "/v1/support/operations/dead-letters/render/redrive",
+        None,
+        SUPPORT_CLAIMS,
+    ),
 ]
 
 

@@ -30,7 +30,7 @@ class ResyncView(TypedDict):
     status: str
 
 
-class CatchUpView(TypedDict):
+class CatchUpRun(TypedDict):
     events_seen: int
     events_applied: int
     checkpoint: str | None
@@ -46,9 +46,9 @@ def resync(account_id: str) -> ResyncView:
 
 
 @app.post("/v1/support/stripe/catch-up")
-def catch_up_now() -> CatchUpView:
+def catch_up_now() -> CatchUpRun:
     result = catch_up(app.lambda_context)
-    return CatchUpView(
+    return CatchUpRun(
         events_seen=result.events_seen,
         events_applied=result.events_applied,
         checkpoint=iso(from_epoch(result.checkpoint)) if result.checkpoint else None,

@@ -61,3 +61,12 @@ def test_http_sample_event_is_answered_without_a_server_error(stack, path):
 
     assert response["statusCode"] < 500, response
     assert "Traceback" not in response.get("body", "")
+
+
+def test_the_catch_up_schedule_sample_runs_the_catch_up(stack):
+    function = stack.gateway.functions["StripeSyncFunction"]
+
+    result = function.invoke(_load(ROOT / "events" / "stripe_sync" / "schedule.json"))
+
+    assert set(result) == {"events_seen", "events_applied"}
+    assert result["events_seen"] >= 0
