@@ -42,6 +42,7 @@ def main() -> int:
             f"  moto (AWS)     {stack.aws_url}",
             f"  Lambda invoke  {stack.lambda_url}  (SigV4, local credentials only)",
             f"  localstripe    {stack.stripe_url}",
+            f"  Stripe catch-up every {stack.config.catch_up_interval_s:g} s (CATCHUP_INTERVAL_S)",
         ]
         if seed == "demo":
             from local.seed import seed_demo
@@ -51,6 +52,7 @@ def main() -> int:
                 f"  agent token    {result.agent_token}",
                 f"  support token  {result.support_token}",
                 f"  page as agent  {stack.api_url}/?token={result.agent_token}",
+                f"  support console {stack.api_url}/support?token={result.support_token}",
             ]
         # The seed's webhooks and PDF renders arrive for a few seconds: let them finish, so
         # the ready block stays the last thing on screen until a request arrives.

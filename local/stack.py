@@ -30,6 +30,7 @@ from local.resources import (
     create_all,
     function_environment,
 )
+from local.schedules import Scheduler
 from local.sqs_poller import SqsPoller
 
 DEFAULT_JWT_SECRET = "local-dev-jwt-secret-not-for-production-use"
@@ -88,6 +89,8 @@ class StackConfig:
     webhook_secrets: str = DEFAULT_WEBHOOK_SECRETS
     prefix: str = "billing-local"
     sqs_retry_seconds: int = 1
+    # Seconds between two runs of the Stripe catch-up (API.md); 0 switches the schedule off.
+    catch_up_interval_s: float = 60.0
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -98,11 +101,15 @@ class StackConfig:
             stripe_port=int(os.environ.get("STRIPE_PORT", 8420)),
             jwt_secret=os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET),
             webhook_secrets=os.environ.get("STRIPE_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRETS),
+            catch_up_interval_s=float(os.environ.get("CATCHUP_INTERVAL_S", 60)),
         )
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> StackConfig:
         api_port, aws_port, lambda_port, stripe_port = free_ports(4)
+        # Tests run the catch-up when they mean to: a background run would hold the one
+        # invocation lock while other tests' requests wait.
+        overrides.setdefault("catch_up_interval_s", 0.0)
         return cls(
             api_port=api_port,
             aws_port=aws_port,
@@ -121,6 +128,7 @@ class LocalStack:
     gateway: Gateway | None = None
     invoke_api: LambdaInvokeServer | None = None
     poller: SqsPoller | None = None
+    scheduler: Scheduler | None = None
     environment: dict[str, str] = field(default_factory=dict)
     # Every request and queue batch the stack serves (`make dev` prints a line for each).
     activity: Activity = field(default_factory=Activity)
@@ -193,6 +201,12 @@ class LocalStack:
             activity=self.activity,
         )
         self.poller.start()
+        self.scheduler = Scheduler(
+            self.gateway.functions,
+            interval_seconds=self.config.catch_up_interval_s,
+            activity=self.activity,
+        )
+        self.scheduler.start()
         self._wait_for_stripe()
         self.register_webhook()
         self._wait_for(f"{self.api_url}/v1/health")
@@ -214,6 +228,8 @@ class LocalStack:
             "STRIPE_JS_URL": f"{self.stripe_url}/js.stripe.com/v3/",
             "STRIPE_WEBHOOK_SECRETS": self.config.webhook_secrets,
             "CURSOR_SECRET": CURSOR_SECRET,
+            # The catch-up reports its lag in schedule intervals: locally, CATCHUP_INTERVAL_S.
+            "CATCH_UP_RATE_MINUTES": str((self.config.catch_up_interval_s or 60.0) / 60),
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "AccountBilling",
             "POWERTOOLS_SERVICE_NAME": "account-billing-local",
@@ -277,6 +293,8 @@ class LocalStack:
             time.sleep(0.2)
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         if self.poller:
             self.poller.stop()
         if self.invoke_api:
