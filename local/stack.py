@@ -9,18 +9,17 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
 from local.activity import Activity
 from local.cfn import ROOT
 from local.dev_tokens import issue_token
+from local.dynamodb import make_moto_dynamodb_faithful
 from local.gateway import Gateway
 from local.lambda_invoke import Credentials, LambdaInvokeServer
 from local.resources import (
@@ -55,28 +54,6 @@ def free_ports(count: int) -> list[int]:
     finally:
         for probe in probes:
             probe.close()
-
-
-_DYNAMODB_REQUEST_LOCK = threading.Lock()
-
-
-def serialise_dynamodb_requests() -> None:
-    """DynamoDB applies each write atomically: a conditional put, an ADD to a counter, a
-    transaction. moto's server answers on many threads and applies a write as plain Python
-    read-modify-write, so two at once can lose an increment or both pass one condition (a
-    concurrent-delivery test once counted 48 duplicates of 49). Our exactly-once and
-    no-lost-lead guarantees rest on that atomicity, so the local DynamoDB answers one request
-    at a time."""
-    if getattr(DynamoHandler.call_action, "serialised", False):
-        return
-    unsafe = DynamoHandler.call_action
-
-    def call_action(handler: DynamoHandler) -> Any:
-        with _DYNAMODB_REQUEST_LOCK:
-            return unsafe(handler)
-
-    call_action.serialised = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 @dataclass
@@ -167,7 +144,7 @@ class LocalStack:
 
     def start(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
-        serialise_dynamodb_requests()
+        make_moto_dynamodb_faithful()
         self._start_stripe()
         self.moto = ThreadedMotoServer(
             ip_address="127.0.0.1", port=self.config.aws_port, verbose=False

@@ -18,7 +18,8 @@ The ticket becomes `completed` once a pass over the index finds no lead left."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +34,7 @@ from shared.cancellation.tickets import COMPLETED, PROCESSING
 from shared.data.conditions import (
     CONDITION_FAILED,
     TRANSACTION_CONFLICT,
+    answer_lost,
     cancellation_codes,
     transaction_condition_failed,
 )
@@ -42,11 +44,11 @@ from shared.data.models import (
     AccountModel,
     AssignmentChange,
     LeadModel,
-    TerritoryAgentModel,
     TicketModel,
     shared_connection,
 )
 from shared.leads.assignments import ASSIGNED, UNASSIGNED, pool_key
+from shared.leads.candidates import CandidatePool
 from shared.observability import logger
 from shared.timeutil import utc_now
 
@@ -55,6 +57,8 @@ PAGE_SIZE = 100
 # Attempts per lead when the chosen agent stopped being a candidate or a concurrent write
 # conflicted; beyond this the message is retried later by the queue.
 MAX_ATTEMPTS_PER_LEAD = 8
+# A move whose answer was lost is sent again, unchanged, at most this many times.
+LOST_ANSWER_RESENDS = 3
 # Passes over the index that found leads but could move none of them (index not caught up yet).
 MAX_IDLE_PASSES = 3
 
@@ -118,62 +122,8 @@ class ReassignmentResult:
 
 
 def default_deps(**overrides: Any) -> ReassignmentDeps:
-    return ReassignmentDeps(connection=shared_connection(), **overrides)
-
-
-class CandidatePool:
-    """The candidates of each territory (active agents serving it, never the departing agent)
-    and their lead loads: read once per job, then kept current as leads are placed."""
-
-    def __init__(self, departing_agent_id: str) -> None:
-        self.departing_agent_id = departing_agent_id
-        self.loads: dict[str, int] = {}
-        self._by_territory: dict[str, list[str]] = {}
-        self._not_candidates: set[str] = {departing_agent_id}
-
-    def best_for(self, territory: str) -> str | None:
-        """Fewest leads first; ties go to the lowest account_id."""
-        candidates = self._candidates(territory)
-        if not candidates:
-            return None
-        return min(candidates, key=lambda agent_id: (self.loads[agent_id], agent_id))
-
-    def placed(self, agent_id: str) -> None:
-        self.loads[agent_id] += 1
-
-    def drop(self, agent_id: str) -> None:
-        """The agent stopped being a candidate (cancelled or asked to) while the job ran."""
-        self._not_candidates.add(agent_id)
-        self.loads.pop(agent_id, None)
-        for territory, agents in self._by_territory.items():
-            self._by_territory[territory] = [agent for agent in agents if agent != agent_id]
-
-    def _candidates(self, territory: str) -> list[str]:
-        if territory not in self._by_territory:
-            serving = [row.account_id for row in TerritoryAgentModel.query(territory)]
-            self._learn(
-                agent_id
-                for agent_id in serving
-                if agent_id not in self.loads and agent_id not in self._not_candidates
-            )
-            self._by_territory[territory] = [agent for agent in serving if agent in self.loads]
-        return self._by_territory[territory]
-
-    def _learn(self, agent_ids: Iterable[str]) -> None:
-        unknown = sorted(set(agent_ids))
-        if not unknown:
-            return
-        found = {
-            account.account_id: account
-            for account in AccountModel.batch_get(unknown, consistent_read=True)
-        }
-        for agent_id in unknown:
-            account = found.get(agent_id)
-            # `active` means: not cancelled and no open cancellation ticket.
-            if account is not None and account.status == ACTIVE:
-                self.loads[agent_id] = int(account.lead_count)
-            else:
-                self._not_candidates.add(agent_id)
+    overrides.setdefault("connection", shared_connection())
+    return ReassignmentDeps(**overrides)
 
 
 def reassign_leads(job: ReassignmentJob, deps: ReassignmentDeps) -> ReassignmentResult:
@@ -241,7 +191,7 @@ def _place(
     for attempt in range(MAX_ATTEMPTS_PER_LEAD):
         target = pool.best_for(lead.territory)
         try:
-            _move(lead, target, job, deps)
+            _send_move(lead, target, job, deps)
         except TransactWriteError as error:
             reasons = cancellation_codes(error)
             if reasons.get(0) == CONDITION_FAILED:
@@ -265,12 +215,36 @@ def _place(
     )
 
 
-def _move(
+def _send_move(
     lead: LeadModel, target: str | None, job: ReassignmentJob, deps: ReassignmentDeps
+) -> None:
+    """Sends the lead's move; when its answer is lost (the connection dropped after DynamoDB
+    may have applied it), sends the very same request again, same ClientRequestToken and same
+    content, so DynamoDB answers it as the first one, applied once: the job then counts the
+    lead as placed, not as "already moved". The token is this send's own: another attempt, or
+    another run of the job (a duplicate message), is another request."""
+    token, now = str(uuid.uuid4()), deps.clock()
+    for resend in range(LOST_ANSWER_RESENDS + 1):
+        try:
+            _move(lead, target, job, deps, token=token, now=now)
+            return
+        except TransactWriteError as error:
+            if not answer_lost(error) or resend == LOST_ANSWER_RESENDS:
+                raise
+            logger.warning("lead move answer lost; sending it again", extra={"lead": lead.lead_id})
+
+
+def _move(
+    lead: LeadModel,
+    target: str | None,
+    job: ReassignmentJob,
+    deps: ReassignmentDeps,
+    *,
+    token: str,
+    now: datetime,
 ) -> None:
     """The one transaction per lead. Item order matters for cancellation_codes: lead, [target],
     departing agent, ticket."""
-    now = deps.clock()
     change = AssignmentChange(
         from_agent_id=job.account_id, to_agent_id=target, at=now, reason=REASSIGNMENT_REASON
     )
@@ -289,7 +263,7 @@ def _move(
     else:
         lead_actions += [LeadModel.assigned_agent_id.set(target), LeadModel.status.set(ASSIGNED)]
         progress = TicketModel.reassignment.reassigned
-    with TransactWrite(connection=deps.connection) as write:
+    with TransactWrite(connection=deps.connection, client_request_token=token) as write:
         write.update(
             lead, actions=lead_actions, condition=LeadModel.assigned_agent_id == job.account_id
         )
