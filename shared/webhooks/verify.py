@@ -130,7 +130,3 @@ def verified_body(api_event: Mapping[str, Any], secrets: list[str]) -> tuple[Str
         tolerance=SIGNATURE_TOLERANCE_SECONDS,
     )
     return parse_event(text), text
-
-
-def verified_event(api_event: Mapping[str, Any], secrets: list[str]) -> StripeEvent:
-    return verified_body(api_event, secrets)[0]

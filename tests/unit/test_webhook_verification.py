@@ -13,7 +13,7 @@ from shared.webhooks.verify import (
     SIGNATURE_TOLERANCE_SECONDS,
     parse_event,
     raw_body,
-    verified_event,
+    verified_body,
     verify_signature,
 )
 from testing.stripe_objects import invoice_object
@@ -36,7 +36,7 @@ def _payload() -> str:
 def test_a_valid_signature_gives_the_event():
     event_body = stripe_event("invoice.paid", invoice_object(status="paid"))
 
-    event = verified_event(signed_api_event(event_body), SECRETS)
+    event = verified_body(signed_api_event(event_body), SECRETS)[0]
 
     assert event.id == event_body["id"]
     assert event.type == "invoice.paid"
@@ -46,7 +46,7 @@ def test_a_valid_signature_gives_the_event():
 def test_a_body_signed_with_the_rotated_secret_is_accepted():
     event_body = stripe_event("invoice.paid", invoice_object(status="paid"))
 
-    event = verified_event(signed_api_event(event_body, secret=ROTATED_SECRET), SECRETS)
+    event = verified_body(signed_api_event(event_body, secret=ROTATED_SECRET), SECRETS)[0]
 
     assert event.id == event_body["id"]
 
@@ -56,7 +56,7 @@ def test_a_base64_body_is_verified_on_its_decoded_bytes():
     api_event = signed_api_event(event_body, base64_body=True)
     assert api_event["isBase64Encoded"] is True
 
-    assert verified_event(api_event, SECRETS).id == event_body["id"]
+    assert verified_body(api_event, SECRETS)[0].id == event_body["id"]
 
 
 def test_raw_body_keeps_the_exact_bytes():
@@ -137,7 +137,7 @@ def test_malformed_json_with_a_valid_signature_is_an_invalid_request():
     api_event = api_gateway_event(payload, signature_header(payload))
 
     with pytest.raises(InvalidRequest, match="not valid JSON"):
-        verified_event(api_event, SECRETS)
+        verified_body(api_event, SECRETS)[0]
 
 
 @pytest.mark.parametrize(
