@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +16,7 @@ from testing.invoice_factory import (
     save_invoice,
     save_invoices,
 )
-from testing.probe import PROBE_PREAMBLE
+from testing.probe import PROBE_PREAMBLE, run_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -271,20 +267,15 @@ def test_a_cancelled_account_keeps_its_billing_records(new_agent):
 READ_PATH_SCRIPT = (
     PROBE_PREAMBLE
     + """
-def event(name, account_id, invoice_id):
-    with open(f"events/{name}.json") as source:
-        text = source.read().replace("agent-demo", account_id)
-    return json.loads(text.replace("in_1DemoInvoice0001", invoice_id))
-
 account_id, fresh_id, stale_id = sys.argv[1:4]
 loaded = lambda: any(name == "fpdf" or name.startswith("fpdf.") for name in sys.modules)
 steps = {}
 import functions.invoice_listing.app as listing
 for name in ("invoice_listing/list", "invoice_listing/list_failed", "invoice_listing/get"):
-    response = listing.lambda_handler(event(name, account_id, fresh_id), Context())
+    response = listing.lambda_handler(sample_event(name, account_id, fresh_id), Context())
     steps[name] = [response["statusCode"], loaded()]
 import functions.invoice_download.app as download
-download_event = lambda invoice_id: event("invoice_download/download", account_id, invoice_id)
+download_event = lambda invoice: sample_event("invoice_download/download", account_id, invoice)
 response = download.lambda_handler(download_event(fresh_id), Context())
 steps["download of a current pdf"] = [response["statusCode"], loaded()]
 response = download.lambda_handler(download_event(stale_id), Context())
@@ -303,18 +294,9 @@ def test_read_paths_never_load_fpdf(stack, new_agent):
     fresh = save_invoice(account_id, payment_status="paid")
     render_and_store(cached_settings(), fresh)
     stale = save_invoice(account_id, payment_status="failed", created=BASE_TIME - timedelta(1))
-    env = {**os.environ, **stack.environment, "PYTHONPATH": str(ROOT)}
 
-    output = subprocess.run(
-        [sys.executable, "-c", READ_PATH_SCRIPT, account_id, fresh.invoice_id, stale.invoice_id],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    steps = run_probe(stack, READ_PATH_SCRIPT, account_id, fresh.invoice_id, stale.invoice_id)
 
-    steps = json.loads(output.strip().splitlines()[-1])
     assert steps == {
         "invoice_listing/list": [200, False],
         "invoice_listing/list_failed": [200, False],

@@ -4,17 +4,12 @@ pydantic."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 import requests
 
 from local.cfn import ROOT
 from testing.invoice_factory import save_invoice
-from testing.probe import PROBE_PREAMBLE
+from testing.probe import handlers_probe
 
 SCRIPTS = ("console.js", "common.js", "tickets.js", "accounts.js", "pool.js", "operations.js")
 
@@ -65,26 +60,6 @@ def test_scripts_never_write_html():
         assert not [sink for sink in sinks if sink in source], script
 
 
-PROBE = (
-    PROBE_PREAMBLE
-    + """
-
-module_name, account_id, invoice_id, *sample_events = sys.argv[1:]
-import importlib
-function = importlib.import_module(module_name)
-statuses = []
-for name in sample_events:
-    with open(f"events/{name}.json") as source:
-        text = source.read().replace("agent-demo", account_id)
-        event = json.loads(text.replace("in_1DemoInvoice0001", invoice_id))
-    statuses.append(function.lambda_handler(event, Context())["statusCode"])
-watched = ("pydantic", "pydantic_core", "fpdf", "stripe")
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
-print(json.dumps({"statuses": statuses, "loaded": loaded}))
-"""
-)
-
-
 @pytest.mark.parametrize(
     ("module", "sample_events", "expected_loaded"),
     [
@@ -107,16 +82,7 @@ def test_console_reads_answer_without_pydantic(
 ):
     account_id, _ = new_agent()
     invoice = save_invoice(account_id, payment_status="paid")
-    env = {**os.environ, **stack.environment, "PYTHONPATH": str(ROOT)}
 
-    output = subprocess.run(
-        [sys.executable, "-c", PROBE, module, account_id, invoice.invoice_id, *sample_events],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    result = handlers_probe(stack, module, account_id, invoice.invoice_id, *sample_events)
 
-    result = json.loads(output.strip().splitlines()[-1])
     assert result == {"statuses": [200] * len(sample_events), "loaded": expected_loaded}
