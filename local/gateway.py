@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.activity import Activity, RequestDone
+from local.activity import Activity
 from local.cfn import ROOT, load_template
 from local.cors import CorsPolicy, is_preflight
 from local.dev_tokens import JWT_AUDIENCE, JWT_ISSUER, flatten_claim, issue_token, verify_token
 from local.functions import LambdaFunction
-from local.http_base import FramingError, LocalRequestHandler, LoopbackHTTPServer, Reply, json_error
+from local.http_base import LocalListener, LocalRequestHandler, Reply, json_error
 from local.http_events import build_http_event
 from local.routing import Route, load_functions_and_routes, match_route
 from local.sqs_poller import SqsPoller, SqsSource
@@ -64,61 +62,23 @@ def reply_from_result(result: Any) -> Reply:
     )
 
 
-class Gateway:
+class Gateway(LocalListener):
     def __init__(self, *, port: int, jwt_secret: str, activity: Activity | None = None) -> None:
         self.functions, self.routes = load_functions_and_routes()
         self.jwt_secret = jwt_secret
-        self.activity = activity or Activity()
         self.cors = CorsPolicy.from_template(load_template(), allow_loopback=True)
-        self.server = LoopbackHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.port = self.server.server_address[1]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(port=port, activity=activity)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         return match_route(self.routes, method, path)
 
-    def _handler_class(self) -> type[LocalRequestHandler]:
-        gateway = self
+    def reply_to(
+        self, request: LocalRequestHandler, body: bytes
+    ) -> tuple[Reply, LambdaFunction | None]:
+        return self.answer(request.command, request.path, request.header_map(), body)
 
-        class ApiRequestHandler(LocalRequestHandler):
-            def serve(self) -> None:
-                gateway.serve(self)
-
-        return ApiRequestHandler
-
-    def serve(self, request: LocalRequestHandler) -> None:
-        started = time.perf_counter()
-        function: LambdaFunction | None = None
-        headers = request.header_map()
-        with self.activity.working():
-            try:
-                body = request.read_body()
-                reply, function = self.answer(request.command, request.path, headers, body)
-            except FramingError as refused:
-                reply = refused.reply
-            # Reported before it is sent: whoever got the answer can count on the report.
-            self.activity.report(
-                RequestDone(
-                    method=request.command,
-                    path=urlsplit(request.path).path,  # never the query: it may carry a token
-                    status=reply.status,
-                    milliseconds=(time.perf_counter() - started) * 1000,
-                    function=function.logical_id if function else None,
-                )
-            )
-            request.send_reply(self._with_cors(request.command, headers, reply))
+    def finish(self, request: LocalRequestHandler, reply: Reply) -> Reply:
+        return self._with_cors(request.command, request.header_map(), reply)
 
     def answer(
         self, method: str, target: str, headers: dict[str, str], body: bytes

@@ -1,5 +1,6 @@
 """What the local listeners (the API and Lambda's Invoke API) share: a threaded loopback server
-that takes bursts, and a request handler that reads a body only when its framing is sound.
+that takes bursts, a request handler that reads a body only when its framing is sound, and the
+listener around them (its thread, and each request timed and reported before it is answered).
 
 The stdlib parses the request line and headers; the body is ours to read, and a body we cannot
 delimit exactly must never be read as the next request on the connection. So: a Content-Length
@@ -12,11 +13,18 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from local.activity import Activity, RequestDone
+
+if TYPE_CHECKING:
+    from local.functions import LambdaFunction
 
 # API Gateway's payload quota.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -155,3 +163,73 @@ class LocalRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and not no_content:
             self.wfile.write(reply.body)
+
+
+class LocalListener:
+    """A listener on a loopback port, served on its own thread. Each request: its body read (a
+    framing error is its own answer), answered by `reply_to`, reported to the activity, then
+    sent after `finish`."""
+
+    def __init__(self, *, port: int, activity: Activity | None = None) -> None:
+        self.activity = activity or Activity()
+        self.server = LoopbackHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.port = self.server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reply_to(
+        self, request: LocalRequestHandler, body: bytes
+    ) -> tuple[Reply, LambdaFunction | None]:
+        """The answer, and the function that gave it (None when none was reached)."""
+        raise NotImplementedError
+
+    def reported_as(
+        self, request: LocalRequestHandler, function: LambdaFunction | None
+    ) -> tuple[str, str]:
+        """The method and path the activity reports (never the query: it may carry a token)."""
+        return request.command, urlsplit(request.path).path
+
+    def finish(self, request: LocalRequestHandler, reply: Reply) -> Reply:
+        return reply
+
+    def serve(self, request: LocalRequestHandler) -> None:
+        started = time.perf_counter()
+        function: LambdaFunction | None = None
+        with self.activity.working():
+            try:
+                body = request.read_body()
+                reply, function = self.reply_to(request, body)
+            except FramingError as refused:
+                reply = refused.reply
+            method, path = self.reported_as(request, function)
+            # Reported before it is sent: whoever got the answer can count on the report.
+            self.activity.report(
+                RequestDone(
+                    method=method,
+                    path=path,
+                    status=reply.status,
+                    milliseconds=(time.perf_counter() - started) * 1000,
+                    function=function.logical_id if function else None,
+                )
+            )
+            request.send_reply(self.finish(request, reply))
+
+    def _handler_class(self) -> type[LocalRequestHandler]:
+        listener = self
+
+        class Handler(LocalRequestHandler):
+            def serve(self) -> None:
+                listener.serve(self)
+
+        return Handler

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local.activity import Activity, RequestDone
+from local.activity import Activity
 from local.functions import LambdaFunction
-from local.http_base import FramingError, LocalRequestHandler, LoopbackHTTPServer, Reply
+from local.http_base import LocalListener, LocalRequestHandler, Reply
 from local.sigv4 import Refusal, verify
 
 INVOKE_PATH = re.compile(r"/2015-03-31/functions/(?P<function>[^/]+)/invocations")
@@ -42,7 +40,7 @@ def _refused(refusal: Refusal) -> Reply:
     return _aws_error(403, refusal.error_type, refusal.message)
 
 
-class LambdaInvokeServer:
+class LambdaInvokeServer(LocalListener):
     def __init__(
         self,
         functions: dict[str, LambdaFunction],
@@ -53,54 +51,14 @@ class LambdaInvokeServer:
     ) -> None:
         self.functions = functions
         self.credentials = credentials
-        self.activity = activity or Activity()
-        self.server = LoopbackHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.port = self.server.server_address[1]
-        self._thread: threading.Thread | None = None
+        super().__init__(port=port, activity=activity)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def reported_as(
+        self, request: LocalRequestHandler, function: LambdaFunction | None
+    ) -> tuple[str, str]:
+        return "INVOKE", function.logical_id if function else urlsplit(request.path).path
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler_class(self) -> type[LocalRequestHandler]:
-        invoke_api = self
-
-        class InvokeRequestHandler(LocalRequestHandler):
-            def serve(self) -> None:
-                invoke_api.serve(self)
-
-        return InvokeRequestHandler
-
-    def serve(self, request: LocalRequestHandler) -> None:
-        started = time.perf_counter()
-        function: LambdaFunction | None = None
-        with self.activity.working():
-            try:
-                body = request.read_body()
-                reply, function = self.answer(request, body)
-            except FramingError as refused:
-                reply = refused.reply
-            # Reported before it is sent: whoever got the answer can count on the report.
-            self.activity.report(
-                RequestDone(
-                    method="INVOKE",
-                    path=function.logical_id if function else urlsplit(request.path).path,
-                    status=reply.status,
-                    milliseconds=(time.perf_counter() - started) * 1000,
-                    function=function.logical_id if function else None,
-                )
-            )
-            request.send_reply(reply)
-
-    def answer(
+    def reply_to(
         self, request: LocalRequestHandler, body: bytes
     ) -> tuple[Reply, LambdaFunction | None]:
         if request.headers.get("Origin") is not None or request.headers.get("Sec-Fetch-Mode"):
