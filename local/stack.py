@@ -212,11 +212,13 @@ class LocalStack:
             "POWERTOOLS_SERVICE_NAME": "account-billing-local",
         }
 
-    def register_webhook(self) -> None:
+    def register_webhook(self, url: str | None = None) -> None:
+        """localstripe's webhook to our intake (or to `url`: tests point it elsewhere to lose
+        deliveries)."""
         primary_secret = self.config.webhook_secrets.split(",")[0].strip()
         response = requests.post(
             f"{self.stripe_url}/_config/webhooks/account-billing",
-            data={"url": self.webhook_url, "secret": primary_secret},
+            data={"url": url or self.webhook_url, "secret": primary_secret},
             timeout=5,
         )
         response.raise_for_status()

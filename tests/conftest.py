@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import stripe
 
+from local.seed import stripe_for
 from local.stack import LocalStack, StackConfig
 from testing.api_client import Api
 
@@ -26,6 +28,12 @@ def stack() -> Iterator[LocalStack]:
 @pytest.fixture(scope="session")
 def support_api(stack: LocalStack) -> Api:
     return Api(stack.api_url, stack.token("support-staff", groups=["support", "admin"]))
+
+
+@pytest.fixture(scope="session")
+def stripe_client(stack: LocalStack) -> stripe.StripeClient:
+    """A client of the stack's localstripe, with its secret key."""
+    return stripe_for(stack)
 
 
 @pytest.fixture

@@ -13,21 +13,11 @@ from shared.billing.cards import CardUpdateRequest, update_card
 from shared.data.models import CANCELLED, AccountModel
 from shared.errors import PaymentProviderUnavailable
 from shared.stripe.gateway import StripeGateway
+from testing.localstripe import customer_of
 
 GOOD_CARD = "4242424242424242"
 DECLINES_ON_CHARGE = "4000000000000341"
 DECLINED_ON_ATTACH = "4000000000000002"
-
-
-@pytest.fixture(scope="module")
-def stripe_client(stack) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_SECRET_KEY, base_addresses={"api": stack.stripe_url})
-
-
-def customer_of(account_id: str) -> str:
-    customer = AccountModel.get(account_id).stripe_customer_id
-    assert customer
-    return customer
 
 
 def agent_with_failed_invoice(new_agent, client: stripe.StripeClient) -> tuple[str, Any, str]:

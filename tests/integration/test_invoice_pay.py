@@ -22,23 +22,13 @@ from shared.errors import PaymentProviderUnavailable
 from shared.runtime import cached_settings
 from shared.stripe.gateway import StripeGateway
 from testing.api_client import Api
+from testing.localstripe import customer_of
 
 GOOD_CARD = "4242424242424242"
 DECLINES_ON_CHARGE = "4000000000000341"
 ALWAYS_AUTHENTICATE = "4000002760003184"
 AUTHENTICATE_3155 = "4000002500003155"
 BANK_MESSAGE = "Your card was declined."  # localstripe's failure_message for 0341
-
-
-@pytest.fixture(scope="module")
-def stripe_client(stack) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_SECRET_KEY, base_addresses={"api": stack.stripe_url})
-
-
-def customer_of(account_id: str) -> str:
-    customer = AccountModel.get(account_id).stripe_customer_id
-    assert customer
-    return customer
 
 
 def agent_with_open_invoice(

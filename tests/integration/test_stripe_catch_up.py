@@ -6,46 +6,23 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-import requests
 import stripe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.resources import aws_client
 from local.seed import attach_card, monthly_plan, subscribe
-from local.stack import STRIPE_SECRET_KEY
-from shared.data.models import AccountModel
 from testing.api_client import Api
+from testing.localstripe import customer_of, deliveries_lost
 from testing.waiting import eventually, finished_record
 from testing.webhook_events import stripe_event
 
 GOOD_CARD = "4242424242424242"
 OTHER_GOOD_CARD = "5555555555554444"
 DECLINES_ON_CHARGE = "4000000000000341"
-DEAD_URL = "http://127.0.0.1:9/"
-
-
-@pytest.fixture(scope="module")
-def stripe_client(stack) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_SECRET_KEY, base_addresses={"api": stack.stripe_url})
-
-
-@contextlib.contextmanager
-def deliveries_lost(stack) -> Iterator[None]:
-    """LOCALSTRIPE.md: register the stack's webhook to a dead URL, change things, wait for
-    the (never retried) deliveries to fail, then register the real URL again."""
-    secret = stack.config.webhook_secrets.split(",")[0].strip()
-    url = f"{stack.stripe_url}/_config/webhooks/account-billing"
-    requests.post(url, data={"url": DEAD_URL, "secret": secret}, timeout=5).raise_for_status()
-    try:
-        yield
-        time.sleep(2.5)  # localstripe delivers about a second after each change
-    finally:
-        stack.register_webhook()
 
 
 def catch_up_past(support_api: Api, moment: float) -> dict[str, Any]:
@@ -137,7 +114,7 @@ def test_after_one_catch_up_the_read_model_equals_stripe(
     stack, support_api, new_agent, stripe_client, dropped
 ):
     account_id, agent = new_agent()
-    customer = str(AccountModel.get(account_id).stripe_customer_id)
+    customer = customer_of(account_id)
     state: dict[str, Any] = {}
     for index, step in enumerate(LIFECYCLE):
         if index in dropped:
@@ -166,7 +143,7 @@ def test_resync_after_a_card_changed_in_stripe_shows_the_new_card(
     stack, support_api, new_agent, stripe_client
 ):
     account_id, agent = new_agent()
-    customer = str(AccountModel.get(account_id).stripe_customer_id)
+    customer = customer_of(account_id)
     with deliveries_lost(stack):
         attach_card(stripe_client, customer, OTHER_GOOD_CARD)
     assert agent.get("/v1/account").json()["card"] is None
@@ -234,7 +211,7 @@ def test_an_unknown_queue_is_404(support_api):
 
 def test_a_dead_lettered_event_is_redriven_and_applied_once(stack, support_api, new_agent):
     account_id, agent = new_agent()
-    customer = str(AccountModel.get(account_id).stripe_customer_id)
+    customer = customer_of(account_id)
     event = stripe_event(
         "customer.subscription.created",
         {"id": "sub_redriven1", "object": "subscription", "customer": customer, "status": "active"},

@@ -7,18 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-import stripe
-
-from local.stack import STRIPE_SECRET_KEY
 from testing.api_client import Api
 from testing.stripe_customers import customer_with_history, status_counts
 from testing.waiting import eventually
-
-
-@pytest.fixture(scope="module")
-def stripe_client(stack) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_SECRET_KEY, base_addresses={"api": stack.stripe_url})
 
 
 def provision(support_api: Api, customer_id: str, **fields: Any) -> tuple[str, Any]:
