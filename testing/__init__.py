@@ -7,6 +7,8 @@
 - account_factory, invoice_factory, reassignment_world: read-model state written straight to
   the tables.
 - api_client, waiting: an HTTP client for the local gateway; bounded waits.
+- localstripe: an account's customer; webhook deliveries lost while Stripe changes.
+- browser: Chromium for the journeys in tests/e2e (pages, screenshots, the axe audit).
 - lambda_context, probe: the one fake Lambda context; the fresh-process probes (run a script
   in a new interpreter against the local stack).
 - pool_probe: the unassigned-pool query with DynamoDB's ScannedCount and consumed capacity.

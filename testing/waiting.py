@@ -1,5 +1,5 @@
 """Bounded waits for what arrives asynchronously: a webhook from localstripe, a message the
-local SQS poller hands a consumer."""
+local SQS poller hands a consumer, a page catching up."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def eventually[T](read: Callable[[], T | None], timeout: float = 20.0) -> T:
             raise AssertionError(f"nothing arrived within {timeout:.0f}s")
         time.sleep(0.1)
     return value
+
+
+def wait_until[T](condition: Callable[[], T], timeout: float = 20.0) -> T:
+    """Polls `condition` until it gives something true (a count reached, a page showing)."""
+    return eventually(lambda: condition() or None, timeout)
 
 
 def finished_record(event_id: str) -> WebhookEventModel | None:

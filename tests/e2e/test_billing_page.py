@@ -5,50 +5,27 @@ Screenshots of every step land in artifacts/browser/ (git-ignored) for a person 
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from local.cfn import ROOT
 from local.seed import DEMO_AGENT, seed_demo
 from shared.data.models import InvoiceModel
+from testing.browser import Artifacts, fill_card, signed_in_url
+from testing.waiting import eventually
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def wait_until(condition, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
+ARTIFACTS = Artifacts()
+shot = ARTIFACTS.shot
 
 
 @pytest.fixture(scope="module")
 def demo(stack) -> dict[str, Any]:
     result = seed_demo(stack, lead_count=60)
     # The demo's invoices reach DynamoDB through localstripe's webhooks.
-    invoices = wait_until(
+    invoices = eventually(
         lambda: (lambda found: found if len(found) >= 2 else None)(
             list(InvoiceModel.query(DEMO_AGENT))
         )
@@ -58,56 +35,13 @@ def demo(stack) -> dict[str, Any]:
     return {"token": result.agent_token, "failed_invoice": failed[0]}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.text} @ {message.location.get('url', '')}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def fill_card(page, number: str) -> None:
-    field = page.locator("#card-element")
-    field.locator("input[placeholder=number]").fill(number)
-    field.locator("input[placeholder=exp_month]").fill("12")
-    field.locator("input[placeholder=exp_year]").fill("31")
-    field.locator("input[placeholder=cvc]").fill("123")
-    field.locator("input[placeholder=postal_code]").fill("78701")
-
-
 def invoice_row(page, invoice_id: str):
     return page.locator(f"tr[data-invoice-id='{invoice_id}']")
 
 
 def test_agent_updates_card_pays_downloads_and_cancels(stack, demo, page):
     failed_invoice = demo["failed_invoice"]
-    page.goto(f"{stack.api_url}/?token={demo['token']}")
+    page.goto(signed_in_url(stack, "/", demo["token"]))
 
     # Sees the failed invoice with the bank's reason.
     row = invoice_row(page, failed_invoice.invoice_id)
@@ -141,9 +75,9 @@ def test_agent_updates_card_pays_downloads_and_cancels(stack, demo, page):
     with page.expect_download() as download_info:
         row.get_by_role("button", name="Download").click()
     download = download_info.value
-    saved = ARTIFACTS / download.suggested_filename
+    saved = ARTIFACTS.path(download.suggested_filename)
     download.save_as(saved)
-    pdf_bytes = Path(saved).read_bytes()
+    pdf_bytes = saved.read_bytes()
     assert pdf_bytes.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes)).pages)
     stored = InvoiceModel.by_invoice_id.query(failed_invoice.invoice_id).next()
@@ -181,7 +115,7 @@ def test_page_without_token_asks_to_sign_in(stack, page):
 
 
 def test_page_is_keyboard_usable(stack, demo, page):
-    page.goto(f"{stack.api_url}/?token={demo['token']}")
+    page.goto(signed_in_url(stack, "/", demo["token"]))
     page.locator("#invoice-rows tr").first.wait_for()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"

@@ -8,31 +8,29 @@ Screenshots of every step land in artifacts/browser/payments/ (git-ignored)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import stripe
 
-from local.cfn import ROOT
 from local.seed import attach_card, monthly_plan, subscribe
-from local.stack import STRIPE_SECRET_KEY
-from shared.data.models import AccountModel, InvoiceModel
+from shared.data.models import InvoiceModel
+from testing.browser import (
+    PHONE,
+    Artifacts,
+    fill_card,
+    open_page,
+    serious_violations,
+    signed_in_url,
+)
+from testing.localstripe import customer_of
+from testing.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "artifacts" / "browser" / "payments"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARTIFACTS = Artifacts("payments")
+shot = ARTIFACTS.shot
+
 GOOD_CARD = "4242424242424242"
 DECLINES_ON_CHARGE = "4000000000000341"
 ALWAYS_AUTHENTICATE = "4000002760003184"
@@ -41,71 +39,10 @@ COMPLETE = "Complete authentication"
 FAIL = "Fail authentication"
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
-
-
-@pytest.fixture(scope="module")
-def stripe_client(stack) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_SECRET_KEY, base_addresses={"api": stack.stripe_url})
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def open_context(browser, **options: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, **options)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.text} @ {message.location.get('url', '')}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
-    return context, page
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Any]:
-    context, page = open_context(browser)
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def unexpected_problems(page) -> list[str]:
     """Console errors other than the browser noting a 402 (a decline answered as the contract
     says, by Stripe or by our pay route)."""
     return [p for p in page.problems if "(Payment Required)" not in p]
-
-
-def customer_of(account_id: str) -> str:
-    customer = AccountModel.get(account_id).stripe_customer_id
-    assert customer
-    return customer
 
 
 def stored_status(invoice_id: str) -> str | None:
@@ -133,20 +70,11 @@ def succeeded_charges(client: stripe.StripeClient, account_id: str) -> int:
     return sum(1 for charge in charges.data if charge.status == "succeeded")
 
 
-def open_page(stack, page, token: str, invoice_id: str) -> Any:
-    page.goto(f"{stack.api_url}/?token={token}")
+def open_invoices(stack, page, token: str, invoice_id: str) -> Any:
+    page.goto(signed_in_url(stack, "/", token))
     row = page.locator(f"tr[data-invoice-id='{invoice_id}']")
     row.wait_for()
     return row
-
-
-def fill_card(page, number: str) -> None:
-    field = page.locator("#card-element")
-    field.locator("input[placeholder=number]").fill(number)
-    field.locator("input[placeholder=exp_month]").fill("12")
-    field.locator("input[placeholder=exp_year]").fill("31")
-    field.locator("input[placeholder=cvc]").fill("123")
-    field.locator("input[placeholder=postal_code]").fill("78701")
 
 
 def answer_modal(page, choice: str, name: str | None = None) -> None:
@@ -176,7 +104,7 @@ def test_pay_now_after_a_decline_then_after_the_bank_lifts_the_block(
     account_id, token, invoice_id = agent_with_open_invoice(
         new_agent, stripe_client, DECLINES_ON_CHARGE, "failed"
     )
-    row = open_page(stack, page, token, invoice_id)
+    row = open_invoices(stack, page, token, invoice_id)
     assert "Payment failed" in row.inner_text()
     pay_now = row.get_by_role("button", name="Pay now")
     shot(page, "01-failed-invoice-pay-now")
@@ -207,7 +135,7 @@ def test_a_double_click_on_pay_now_charges_once(stack, new_agent, stripe_client,
         new_agent, stripe_client, DECLINES_ON_CHARGE, "failed"
     )
     attach_card(stripe_client, customer_of(account_id), GOOD_CARD)
-    row = open_page(stack, page, token, invoice_id)
+    row = open_invoices(stack, page, token, invoice_id)
 
     row.get_by_role("button", name="Pay now").dblclick()
 
@@ -225,7 +153,7 @@ def test_complete_payment_through_3d_secure(stack, new_agent, stripe_client, pag
     account_id, token, invoice_id = agent_with_open_invoice(
         new_agent, stripe_client, card, "action_required"
     )
-    row = open_page(stack, page, token, invoice_id)
+    row = open_invoices(stack, page, token, invoice_id)
     assert "Needs authentication" in row.inner_text()
     shot(page, f"10-{card[-4:]}-needs-authentication")
 
@@ -249,7 +177,7 @@ def test_failed_authentication_is_said_plainly_and_the_invoice_can_be_paid_again
     account_id, token, invoice_id = agent_with_open_invoice(
         new_agent, stripe_client, ALWAYS_AUTHENTICATE, "action_required"
     )
-    row = open_page(stack, page, token, invoice_id)
+    row = open_invoices(stack, page, token, invoice_id)
 
     row.get_by_role("button", name="Complete payment").click()
     answer_modal(page, FAIL)
@@ -289,7 +217,7 @@ def test_submit_payment_with_an_sca_card_completes_the_invoice_before_reporting(
     account_id, token, invoice_id = agent_with_open_invoice(
         new_agent, stripe_client, DECLINES_ON_CHARGE, "failed"
     )
-    row = open_page(stack, page, token, invoice_id)
+    row = open_invoices(stack, page, token, invoice_id)
     page.get_by_role("button", name="Update Credit Card").click()
     page.locator("#card-element input[placeholder=number]").wait_for()
     fill_card(page, card)
@@ -322,7 +250,7 @@ def test_complete_payment_by_keyboard_alone(stack, new_agent, stripe_client, pag
     account_id, token, invoice_id = agent_with_open_invoice(
         new_agent, stripe_client, ALWAYS_AUTHENTICATE, "action_required"
     )
-    open_page(stack, page, token, invoice_id)
+    open_invoices(stack, page, token, invoice_id)
     target = f"Complete payment: invoice {invoice_id}"
 
     # Tab reaches the button; Enter starts the payment; the bank's window takes the focus,
@@ -345,18 +273,6 @@ def test_complete_payment_by_keyboard_alone(stack, new_agent, stripe_client, pag
     shot(page, "40-keyboard-paid")
 
 
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-
-    results = Axe().run(page).response
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["html"][:120] for node in violation["nodes"])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_no_serious_or_critical_violation(stack, new_agent, stripe_client, browser):
     # A page with every kind of row: failed (Pay now), waiting for 3-D Secure (Complete
     # payment), paid.
@@ -370,9 +286,8 @@ def test_axe_finds_no_serious_or_critical_violation(stack, new_agent, stripe_cli
     action = subscribe(stripe_client, customer, monthly_plan(stripe_client, "3DS add-on", 9900))
     wait_until(lambda: stored_status(str(action.latest_invoice)) == "action_required")
     # axe is injected as a script: the page's Content-Security-Policy would refuse it.
-    context, page = open_context(browser, bypass_csp=True)
-    try:
-        open_page(stack, page, token, failed_id)
+    with open_page(browser, bypass_csp=True) as page:
+        open_invoices(stack, page, token, failed_id)
         page.locator("button.pay-invoice").nth(1).wait_for()
         assert serious_violations(page) == []
 
@@ -387,8 +302,6 @@ def test_axe_finds_no_serious_or_critical_violation(stack, new_agent, stripe_cli
         assert serious_violations(page) == []
 
         # And on a phone.
-        page.set_viewport_size({"width": 390, "height": 844})
+        page.set_viewport_size(PHONE)
         assert serious_violations(page) == []
         shot(page, "50-axe-audited-phone")
-    finally:
-        context.close()

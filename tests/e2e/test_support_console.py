@@ -8,36 +8,30 @@ Screenshots (desktop and phone width) land in artifacts/browser/support/ (git-ig
 from __future__ import annotations
 
 import io
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from local.cfn import ROOT
 from testing.api_client import Api
+from testing.browser import (
+    PHONE,
+    SUPPORT_CONSOLE,
+    Artifacts,
+    console,
+    fact,
+    open_page,
+    serious_violations,
+    signed_in_url,
+)
 from testing.invoice_factory import BASE_TIME, save_invoice
+from testing.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "artifacts" / "browser" / "support"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1200, "height": 900}
-PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Artifacts("support")
+shots = ARTIFACTS.desktop_and_phone
 OPEN_TICKET = "/v1/account/cancellation-tickets"
 
 
@@ -45,84 +39,27 @@ def tag() -> str:
     return uuid.uuid4().hex[:6]
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def support_token(stack) -> str:
-    return str(stack.token("support-console", groups=["support"], email="sam@example.com"))
-
-
-@contextmanager
-def console(browser, stack, token: str, *, bypass_csp: bool = False) -> Iterator[Any]:
-    """The console, signed in with `token`; `page.problems` collects console errors."""
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, bypass_csp=bypass_csp)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.text} @ {message.location.get('url', '')}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
-    page.goto(f"{stack.api_url}/support?token={token}")
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def shots(page, name: str) -> None:
-    """The page as it stands, at desktop and at phone width."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-desktop.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-
-
 def ticket_item(page, ticket_id: str):
     """The ticket's entry in the queue, loading more open tickets until it shows (the session's
     other tests leave open tickets, oldest first)."""
     page.locator("#tickets").wait_for()
     item = page.locator(f"li.ticket[data-ticket-id='{ticket_id}']")
-    more = page.locator("#tickets-more")
-    while item.count() == 0 and more.is_visible():
-        shown = page.locator("li.ticket").count()
-        more.click()
-        page.wait_for_function(
-            "shown => document.querySelectorAll('li.ticket').length > shown"
-            " || document.getElementById('tickets-more').hidden",
-            arg=shown,
-        )
+    while item.count() == 0 and page.locator("#tickets-more").is_visible():
+        show_more_tickets(page)
     item.wait_for()
     return item
 
 
-def fact(scope, term: str) -> str:
-    return str(scope.locator(f"[data-fact='{term}'] dd").inner_text())
+def show_more_tickets(page) -> None:
+    """Clicks "Load more open tickets" and waits for them (or for the button to hide: none
+    left)."""
+    shown = page.locator("li.ticket").count()
+    page.locator("#tickets-more").click()
+    page.wait_for_function(
+        "shown => document.querySelectorAll('li.ticket').length > shown"
+        " || document.getElementById('tickets-more').hidden",
+        arg=shown,
+    )
 
 
 def open_cancellation(agent: Api, **body: Any) -> str:
@@ -204,7 +141,7 @@ def test_support_approves_a_ticket_and_watches_the_reassignment_complete(
         page.get_by_label("Territory (optional)").fill(alone)
         page.get_by_role("button", name="Show leads").click()
         summary = f"8 unassigned leads in territory {alone} shown."
-        wait_until(lambda: page.locator("#pool-summary").inner_text() == summary)
+        wait_until(lambda: page.locator("#pool-summary").inner_text() == summary, timeout=30)
         assert page.locator("#pool-rows tr[data-lead-id]").count() == 8
         assert page.problems == []
 
@@ -342,7 +279,7 @@ def test_support_looks_an_agent_up_by_email_and_downloads_an_invoice(
         assert fact(detail, "Stripe sync").startswith("Current · last synced")
         assert detail.get_by_role("button", name="Resync").is_visible()
         rows = detail.locator("#account-invoice-rows tr")
-        wait_until(lambda: rows.count() == 2)
+        wait_until(lambda: rows.count() == 2, timeout=30)
         failed_row = detail.locator(f"tr[data-invoice-id='{failed.invoice_id}']")
         assert "Payment failed" in failed_row.inner_text()
         assert "Your card was declined." in failed_row.inner_text()
@@ -352,10 +289,9 @@ def test_support_looks_an_agent_up_by_email_and_downloads_an_invoice(
         with page.expect_download() as download_info:
             paid_row.get_by_role("button", name="Download").click()
         download = download_info.value
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        saved = ARTIFACTS / download.suggested_filename
+        saved = ARTIFACTS.path(download.suggested_filename)
         download.save_as(saved)
-        pdf = Path(saved).read_bytes()
+        pdf = saved.read_bytes()
         assert pdf.startswith(b"%PDF")
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         assert str(paid.number) in text
@@ -364,7 +300,9 @@ def test_support_looks_an_agent_up_by_email_and_downloads_an_invoice(
         # By id too; and an address nobody has says so
         lookup.fill(agent_id)
         lookup.press("Enter")
-        wait_until(lambda: fact(detail, "Account id") == agent_id and detail.is_visible())
+        wait_until(
+            lambda: fact(detail, "Account id") == agent_id and detail.is_visible(), timeout=30
+        )
         lookup.fill(f"nobody-{tag()}@example.com")
         lookup.press("Enter")
         page.locator("#lookup-message.error").wait_for()
@@ -381,13 +319,7 @@ def test_the_queue_loads_more_open_tickets_oldest_first(stack, browser, support_
         more = page.locator("#tickets-more")
         assert more.is_visible()  # more than a page (20) of open tickets
         while more.is_visible():
-            shown = page.locator("li.ticket").count()
-            more.click()
-            page.wait_for_function(
-                "shown => document.querySelectorAll('li.ticket').length > shown"
-                " || document.getElementById('tickets-more').hidden",
-                arg=shown,
-            )
+            show_more_tickets(page)
 
         listed = page.locator("li.ticket").evaluate_all(
             "items => items.map(item => item.dataset.ticketId)"
@@ -400,14 +332,13 @@ def test_the_queue_loads_more_open_tickets_oldest_first(stack, browser, support_
 
 def test_a_token_without_the_support_group_sees_a_sentence_and_no_data(stack, browser, new_agent):
     agent_id, _ = new_agent()
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
     api_calls: list[str] = []
-    page.on(
-        "request", lambda request: api_calls.append(request.url) if "/v1/" in request.url else None
-    )
-    try:
-        page.goto(f"{stack.api_url}/support?token={stack.token(agent_id)}")
+    with open_page(browser) as page:
+        page.on(
+            "request",
+            lambda request: api_calls.append(request.url) if "/v1/" in request.url else None,
+        )
+        page.goto(signed_in_url(stack, SUPPORT_CONSOLE, stack.token(agent_id)))
         denied = page.locator("#denied")
         denied.wait_for()
         assert "for support staff" in denied.inner_text()
@@ -420,19 +351,12 @@ def test_a_token_without_the_support_group_sees_a_sentence_and_no_data(stack, br
             "/v1/support/tickets?status=open&limit=20"
         ]
         shots(page, "10-not-support")
-    finally:
-        context.close()
 
 
 def test_without_a_token_the_console_asks_to_sign_in(stack, browser):
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        page.goto(f"{stack.api_url}/support")
+    with open_page(browser, f"{stack.api_url}{SUPPORT_CONSOLE}") as page:
         page.get_by_label("Access token").wait_for()
         assert page.locator("#tickets").is_hidden()
-    finally:
-        context.close()
 
 
 def test_peoples_strings_are_shown_as_text_never_as_html(
@@ -523,18 +447,6 @@ def test_the_console_is_keyboard_usable(stack, browser, support_token, support_a
 
 
 # ------------------------------------------------------------------------------ axe-core
-
-
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-
-    results = Axe().run(page).response
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["html"][:120] for node in violation["nodes"])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def test_axe_finds_no_serious_or_critical_violation(
