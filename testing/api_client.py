@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -32,3 +33,17 @@ class Api:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
+
+    def pages(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """A listing's pages, each answered 200, following `next_cursor` until it is null."""
+        cursor = None
+        while True:
+            response = self.get(
+                path, params={**params, **({} if cursor is None else {"cursor": cursor})}
+            )
+            assert response.status_code == 200, response.text
+            page: dict[str, Any] = response.json()
+            yield page
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return

@@ -15,17 +15,8 @@ from testing.api_client import Api
 
 
 def all_leads(support_api: Api, agent_id: str) -> list[dict[str, Any]]:
-    leads: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        response = support_api.get(f"/v1/support/accounts/{agent_id}/leads", params=params)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        leads += page["leads"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return leads
+    pages = support_api.pages(f"/v1/support/accounts/{agent_id}/leads", limit=100)
+    return [lead for page in pages for lead in page["leads"]]
 
 
 def wait_for_status(support_api: Api, ticket_id: str, status: str) -> dict[str, Any]:

@@ -147,15 +147,8 @@ def test_support_sees_the_queue_and_the_ticket(support_api, new_agent):
 def test_support_queue_paginates(support_api, new_agent):
     for _ in range(3):
         open_ticket(new_agent([territory()])[1])
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params = {"status": "open", "limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = support_api.get("/v1/support/tickets", params=params).json()
-        seen += [ticket["id"] for ticket in page["tickets"]]
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    pages = support_api.pages("/v1/support/tickets", status="open", limit=2)
+    seen = [ticket["id"] for page in pages for ticket in page["tickets"]]
     assert len(seen) == len(set(seen)) >= 3
 
 

@@ -29,21 +29,12 @@ def data_layer(stack):
 
 def collect_pages(agent, *, limit: int, status: str | None = None) -> list[list[str]]:
     pages: list[list[str]] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"limit": limit}
-        if status:
-            params["status"] = status
-        if cursor:
-            params["cursor"] = cursor
-        response = agent.get("/v1/billing/invoices", params=params)
-        assert response.status_code == 200, response.text
-        body = response.json()
+    for body in agent.pages(
+        "/v1/billing/invoices", limit=limit, **({"status": status} if status else {})
+    ):
         pages.append([invoice["id"] for invoice in body["invoices"]])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 50, "pagination does not end"
+        assert len(pages) <= 50, "pagination does not end"
+    return pages
 
 
 def test_invoices_are_listed_newest_first_with_their_payment_status(new_agent):

@@ -141,15 +141,8 @@ def test_leads_upsert_counts_and_paginates(support_api, new_agent):
     assert response.status_code == 200
     assert response.json() == {"upserted": 75}
     assert agent.get("/v1/account").json()["lead_count"] == 75
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params = {"limit": 30, **({"cursor": cursor} if cursor else {})}
-        page = support_api.get(f"/v1/support/accounts/{agent_id}/leads", params=params).json()
-        seen += [lead["lead_id"] for lead in page["leads"]]
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    pages = support_api.pages(f"/v1/support/accounts/{agent_id}/leads", limit=30)
+    seen = [lead["lead_id"] for page in pages for lead in page["leads"]]
     assert sorted(seen) == sorted(lead["lead_id"] for lead in leads)
 
 

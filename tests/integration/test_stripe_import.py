@@ -28,17 +28,8 @@ def provision(support_api: Api, customer_id: str, **fields: Any) -> tuple[str, A
 
 
 def all_invoices(agent: Api) -> list[dict[str, Any]]:
-    invoices: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 100}
-        if cursor:
-            params["cursor"] = cursor
-        body = agent.get("/v1/billing/invoices", params=params).json()
-        invoices += body["invoices"]
-        cursor = body["next_cursor"]
-        if not cursor:
-            return invoices
+    pages = agent.pages("/v1/billing/invoices", limit=100)
+    return [invoice for page in pages for invoice in page["invoices"]]
 
 
 def current_sync(agent: Api) -> dict[str, Any] | None:

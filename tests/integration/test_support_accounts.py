@@ -148,17 +148,7 @@ def test_an_unknown_account_is_404(support_api):
 
 
 def invoices_of(api: Api, path: str, **params: Any) -> list[dict[str, Any]]:
-    listed: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page_params = {**params, **({"cursor": cursor} if cursor else {})}
-        response = api.get(path, params=page_params)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        listed += page["invoices"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return listed
+    return [invoice for page in api.pages(path, **params) for invoice in page["invoices"]]
 
 
 def test_support_lists_an_agents_invoices_with_the_agents_rules(support_api, new_agent):

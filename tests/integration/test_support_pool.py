@@ -46,18 +46,7 @@ def pooled(support_api: Api, code: str, count: int, prefix: str | None = None) -
 
 
 def pool_ids(support_api: Api, **params: Any) -> list[str]:
-    listed: list[str] = []
-    cursor = None
-    while True:
-        response = support_api.get(
-            POOL, params={**params, **({"cursor": cursor} if cursor else {})}
-        )
-        assert response.status_code == 200, response.text
-        page = response.json()
-        listed += [lead["lead_id"] for lead in page["leads"]]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return listed
+    return [lead["lead_id"] for page in support_api.pages(POOL, **params) for lead in page["leads"]]
 
 
 def lead_count(support_api: Api, agent_id: str) -> int:
