@@ -7,6 +7,7 @@ Playwright is imported only when a browser is launched."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -88,6 +89,21 @@ class Artifacts:
     def shot(self, page: Any, name: str) -> None:
         """The page as it stands."""
         page.screenshot(path=str(self.path(f"{name}.png")), full_page=True)
+
+    def downloaded_pdf(self, page: Any, button: Any) -> tuple[str, str]:
+        """Clicks `button` and keeps the file it downloads here; it must be a PDF. Returns the
+        file's name and the PDF's text."""
+        from pypdf import PdfReader
+
+        with page.expect_download() as download_info:
+            button.click()
+        download = download_info.value
+        saved = self.path(download.suggested_filename)
+        download.save_as(saved)
+        pdf = saved.read_bytes()
+        assert pdf.startswith(b"%PDF"), pdf[:20]
+        text = "".join(part.extract_text() for part in PdfReader(io.BytesIO(pdf)).pages)
+        return str(download.suggested_filename), text
 
     def desktop_and_phone(self, page: Any, name: str) -> None:
         """The page as it stands, at desktop and at phone width."""

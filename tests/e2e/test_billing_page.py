@@ -4,11 +4,9 @@ Screenshots of every step land in artifacts/browser/ (git-ignored) for a person 
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from local.seed import DEMO_AGENT, seed_demo
 from shared.data.models import InvoiceModel
@@ -72,14 +70,7 @@ def test_agent_updates_card_pays_downloads_and_cancels(stack, demo, page):
     shot(page, "03-card-updated-invoice-paid")
 
     # Download that invoice: a real PDF with its number in it.
-    with page.expect_download() as download_info:
-        row.get_by_role("button", name="Download").click()
-    download = download_info.value
-    saved = ARTIFACTS.path(download.suggested_filename)
-    download.save_as(saved)
-    pdf_bytes = saved.read_bytes()
-    assert pdf_bytes.startswith(b"%PDF")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes)).pages)
+    _, text = ARTIFACTS.downloaded_pdf(page, row.get_by_role("button", name="Download"))
     stored = InvoiceModel.by_invoice_id.query(failed_invoice.invoice_id).next()
     assert (stored.number or stored.invoice_id) in text
     assert "PAID" in text
