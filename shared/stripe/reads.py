@@ -7,7 +7,7 @@ Domain code depends on the `StripeReads` protocol so tests can pass a fake; prod
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from shared.errors import NotFound
@@ -57,6 +57,31 @@ def object_id(value: Any) -> str | None:
     return None
 
 
+def expanded_payment_intent(value: Any, reads: StripeReads) -> StripeMapping | None:
+    """An expandable `payment_intent` field as the PaymentIntent: the expanded object, or the
+    one its id names."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str) and value:
+        return reads.retrieve_payment_intent(value)
+    return None
+
+
+def newest_payment_intent(
+    payments: Iterable[StripeMapping], reads: StripeReads
+) -> StripeMapping | None:
+    """The PaymentIntent of the newest of an invoice's payments (current API shape), if any."""
+    newest = max(payments, key=_created, default=None)
+    if newest is None:
+        return None
+    return expanded_payment_intent((newest.get("payment") or {}).get("payment_intent"), reads)
+
+
+def _created(payment: StripeMapping) -> int:
+    created = payment.get("created")
+    return int(created) if isinstance(created, int | float) and not isinstance(created, bool) else 0
+
+
 class GatewayReads:
     def __init__(self, gateway: StripeGateway) -> None:
         self.gateway = gateway
@@ -73,18 +98,7 @@ class GatewayReads:
         except NotFound:
             # Stripe fakes with an older API (localstripe) have no invoice payments endpoint.
             return None
-        newest: StripeMapping | None = None
-        for payment in map(as_mapping, payments):
-            if newest is None or int(payment.get("created") or 0) > int(newest.get("created") or 0):
-                newest = payment
-        if newest is None:
-            return None
-        intent = (newest.get("payment") or {}).get("payment_intent")
-        if isinstance(intent, Mapping):
-            return intent
-        if isinstance(intent, str) and intent:
-            return self.retrieve_payment_intent(intent)
-        return None
+        return newest_payment_intent(map(as_mapping, payments), self)
 
     def retrieve_customer(self, customer_id: str) -> StripeMapping:
         return as_mapping(self.gateway.retrieve_customer(customer_id))

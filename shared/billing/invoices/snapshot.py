@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.stripe.reads import StripeMapping, StripeReads, object_id
+from shared.stripe.reads import (
+    StripeMapping,
+    StripeReads,
+    expanded_payment_intent,
+    newest_payment_intent,
+    object_id,
+)
 
 OUTSTANDING_STATUSES = frozenset({"open", "uncollectible"})
 ACTION_REQUIRED_EVENT = "invoice.payment_action_required"
@@ -150,19 +156,10 @@ def payment_status(snapshot: InvoiceSnapshot, attempt: PaymentAttempt) -> str:
 
 def _latest_payment_intent(invoice: StripeMapping, reads: StripeReads) -> StripeMapping | None:
     if "payment_intent" in invoice:  # older API versions (and localstripe)
-        intent = invoice.get("payment_intent")
-        if isinstance(intent, Mapping):
-            return intent
-        return reads.retrieve_payment_intent(intent) if isinstance(intent, str) and intent else None
+        return expanded_payment_intent(invoice.get("payment_intent"), reads)
     payments = (invoice.get("payments") or {}).get("data")
     if isinstance(payments, list) and payments:
-        newest = max(payments, key=lambda payment: _int(payment.get("created")))
-        intent = (newest.get("payment") or {}).get("payment_intent")
-        if isinstance(intent, Mapping):
-            return intent
-        if isinstance(intent, str) and intent:
-            return reads.retrieve_payment_intent(intent)
-        return None
+        return newest_payment_intent(payments, reads)
     return reads.latest_invoice_payment_intent(str(invoice["id"]))
 
 
