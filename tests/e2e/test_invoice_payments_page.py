@@ -237,6 +237,8 @@ def test_submit_payment_with_an_sca_card_completes_the_invoice_before_reporting(
         assert succeeded_charges(stripe_client, account_id) == 1
     else:
         assert "still unpaid" in message.inner_text()
+        # The invoice list reloads after the report: the row comes back still payable.
+        row.locator("button.pay-invoice").wait_for()
         assert row.locator("button.pay-invoice").count() == 1
         assert succeeded_charges(stripe_client, account_id) == 0
     shot(page, f"32-{tag}-reported")

@@ -1,18 +1,17 @@
 """The support console in a real Chromium, against the real local stack: approve a ticket and
-watch its reassignment complete, reject one with a note, assign a pooled lead, look an agent up
-by email and download an invoice; a token without the support group sees a sentence and no
-data; people's strings stay text; keyboard use; an axe-core audit.
+watch its reassignment complete, reject one with a note, look an agent up by email and download
+an invoice; a token without the support group sees a sentence and no
+data; people's strings stay text; keyboard use; an axe-core audit. The pool's Assign journeys are
+in test_support_console_pool.py.
 
 Screenshots (desktop and phone width) land in artifacts/browser/support/ (git-ignored)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
-from testing.api_client import Api
 from testing.browser import (
     PHONE,
     SUPPORT_CONSOLE,
@@ -24,53 +23,20 @@ from testing.browser import (
     signed_in_url,
 )
 from testing.invoice_factory import BASE_TIME, save_invoice
+from testing.support_console import (
+    open_cancellation,
+    show_more_tickets,
+    tag,
+    ticket_item,
+    upsert,
+    wait_for_assign_form,
+)
 from testing.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Artifacts("support")
 shots = ARTIFACTS.desktop_and_phone
-OPEN_TICKET = "/v1/account/cancellation-tickets"
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:6]
-
-
-def ticket_item(page, ticket_id: str):
-    """The ticket's entry in the queue, loading more open tickets until it shows (the session's
-    other tests leave open tickets, oldest first)."""
-    page.locator("#tickets").wait_for()
-    item = page.locator(f"li.ticket[data-ticket-id='{ticket_id}']")
-    while item.count() == 0 and page.locator("#tickets-more").is_visible():
-        show_more_tickets(page)
-    item.wait_for()
-    return item
-
-
-def show_more_tickets(page) -> None:
-    """Clicks "Load more open tickets" and waits for them (or for the button to hide: none
-    left)."""
-    shown = page.locator("li.ticket").count()
-    page.locator("#tickets-more").click()
-    page.wait_for_function(
-        "shown => document.querySelectorAll('li.ticket').length > shown"
-        " || document.getElementById('tickets-more').hidden",
-        arg=shown,
-    )
-
-
-def open_cancellation(agent: Api, **body: Any) -> str:
-    response = agent.post(
-        OPEN_TICKET, json={"reason": "switched_service", "acknowledge_consequences": True, **body}
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def upsert(support_api: Api, leads: list[dict[str, Any]]) -> None:
-    response = support_api.post("/v1/support/leads", json={"leads": leads})
-    assert response.status_code == 200, response.text
 
 
 # ------------------------------------------------------------------------------ journeys
@@ -179,70 +145,6 @@ def test_support_rejects_a_ticket_with_a_note(
         "We can offer 20% off for a year; call us.",
     )
     assert support_api.get(f"/v1/support/accounts/{agent_id}").json()["status"] == "active"
-
-
-def test_support_assigns_a_pooled_lead_to_the_least_loaded_agent(
-    stack, browser, support_token, support_api, new_agent
-):
-    # Given a pooled lead and three agents in its territory: one busy, one idle, one leaving
-    territory = f"A{tag()}"
-    busy_id, _ = new_agent([territory], name="Bo Busy")
-    idle_id, _ = new_agent([territory], name="Ida Idle")
-    _, leaving = new_agent([territory], name="Lee Leaving")
-    open_cancellation(leaving)
-    upsert(
-        support_api,
-        [
-            {
-                "lead_id": f"busy-{territory}-{n}",
-                "territory": territory,
-                "assigned_agent_id": busy_id,
-            }
-            for n in range(3)
-        ]
-        + [
-            {
-                "lead_id": f"pooled-{territory}",
-                "territory": territory,
-                "address": "12 Oak Ave, Austin",
-                "score": 0.91,
-            }
-        ],
-    )
-    lead_id = f"pooled-{territory}"
-
-    with console(browser, stack, support_token) as page:
-        page.get_by_label("Territory (optional)").fill(territory)
-        page.get_by_role("button", name="Show leads").click()
-        row = page.locator(f"#pool-rows tr[data-lead-id='{lead_id}']")
-        row.wait_for()
-        assert "12 Oak Ave, Austin" in row.inner_text()
-        row.get_by_role("button", name="Assign").click()
-
-        # The active agents serving the territory are offered, least loaded first
-        agent_choice = page.get_by_label(f"Agent for lead {lead_id}", exact=False)
-        agent_choice.wait_for()
-        options = agent_choice.locator("option").all_inner_texts()
-        assert options == [
-            f"Ida Idle ({idle_id}) · 0 leads",
-            f"Bo Busy ({busy_id}) · 3 leads",
-        ]
-        assert agent_choice.input_value() == idle_id
-        shots(page, "07-assign-choose-agent")
-        page.get_by_role("button", name="Assign lead", exact=True).click()
-
-        page.locator("#pool-message.ok").wait_for()
-        assert page.locator("#pool-message").inner_text() == f"Lead {lead_id} assigned to Ida Idle."
-        assert row.count() == 0
-        assert page.locator("#pool-summary").inner_text() == (
-            f"No unassigned leads in territory {territory}."
-        )
-        shots(page, "08-assigned")
-        assert page.problems == []
-
-    leads = support_api.get(f"/v1/support/accounts/{idle_id}/leads").json()["leads"]
-    assert [lead["lead_id"] for lead in leads] == [lead_id]
-    assert support_api.get(f"/v1/support/accounts/{idle_id}").json()["lead_count"] == 1
 
 
 def test_support_looks_an_agent_up_by_email_and_downloads_an_invoice(
@@ -419,11 +321,11 @@ def test_the_console_is_keyboard_usable(stack, browser, support_token, support_a
         page.get_by_label("Territory (optional)").focus()
         page.keyboard.type(territory)
         page.keyboard.press("Enter")
+        page.locator("#pool-summary", has_text=f"in territory {territory}").wait_for()
         row = page.locator(f"#pool-rows tr[data-lead-id='{lead_id}']")
-        row.wait_for()
         row.get_by_role("button", name="Assign").focus()
         page.keyboard.press("Enter")
-        page.locator("#pool-rows select").wait_for()
+        wait_for_assign_form(page)
         assert page.evaluate("document.activeElement.tagName") == "SELECT"
         assert page.evaluate("document.activeElement.value") == taker_id
         page.keyboard.press("Tab")
@@ -477,3 +379,29 @@ def test_axe_finds_no_serious_or_critical_violation(
         page.set_viewport_size(PHONE)
         assert serious_violations(page) == []
         shots(page, "13-axe-audited")
+
+
+def test_a_slow_earlier_lookup_never_replaces_the_latest_answer(
+    stack, browser, support_token, new_agent
+):
+    # Given an agent looked up by id, whose answer is held until a second lookup has answered
+    agent_id, _ = new_agent(name="Sam Slow")
+    held: list[Any] = []
+    with console(browser, stack, support_token) as page:
+        page.route(f"**/v1/support/accounts/{agent_id}", lambda route: held.append(route))
+        lookup = page.get_by_label("Account id or email")
+        lookup.fill(agent_id)
+        lookup.press("Enter")
+        wait_until(lambda: held or page.wait_for_timeout(50))
+        lookup.fill(f"nobody-{tag()}@example.com")
+        lookup.press("Enter")
+        page.locator("#lookup-message.error").wait_for()
+
+        # When the first answer arrives at last
+        held[0].continue_()
+        page.wait_for_load_state("networkidle")
+
+        # Then the page still answers the latest question
+        assert page.locator("#lookup-message").inner_text().startswith("No account has the email")
+        assert page.locator("#account-detail").is_hidden()
+        assert page.problems == []

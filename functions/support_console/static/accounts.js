@@ -9,7 +9,7 @@ const SYNC_LABELS = { importing: "Importing from Stripe", current: "Current", fa
 const SYNC_POLL_MS = 1000;
 const SYNC_POLLS = 180;
 
-const lookup = { account: null, cursor: null };
+const lookup = { account: null, cursor: null, asked: 0 };
 
 export async function lookUp(event) {
   event.preventDefault();
@@ -22,15 +22,20 @@ export async function lookUp(event) {
     return;
   }
   say("lookup-message", "Looking up…");
+  // Only the latest lookup may show its answer: a slower earlier one must not replace it.
+  const asked = ++lookup.asked;
   try {
     if (text.includes("@")) {
       const { accounts } = await api("GET", `/v1/support/accounts?${new URLSearchParams({ email: text })}`);
-      showMatches(text, accounts);
+      if (asked === lookup.asked) showMatches(text, accounts);
     } else {
-      await showAccount(await api("GET", `/v1/support/accounts/${enc(text)}`));
+      const account = await api("GET", `/v1/support/accounts/${enc(text)}`);
+      if (asked !== lookup.asked) return;
       say("lookup-message", "");
+      await showAccount(account);
     }
   } catch (error) {
+    if (asked !== lookup.asked) return;
     say("lookup-message", error.status === 404 ? `No account has the id ${text}.` : error.message, "error");
   }
 }

@@ -3,7 +3,7 @@
 import { $, TOKEN_KEY, session, say } from "./common.js";
 import { loadInvoices, lookUp, resync } from "./accounts.js";
 import { loadOperations } from "./operations.js";
-import { loadPool, showPool } from "./pool.js";
+import { loadPool, refreshPoolInBackground, showFirstPool, showPool } from "./pool.js";
 import { loadTickets, onReassignmentCompleted } from "./tickets.js";
 
 const PANELS = ["tickets", "lookup", "pool", "operations"];
@@ -47,7 +47,7 @@ async function start() {
   PANELS.forEach((id) => { $(id).hidden = false; });
   $("section-nav").hidden = false;
   await Promise.all([
-    loadPool().catch((error) => say("pool-message", error.message, "error")),
+    showFirstPool().catch((error) => say("pool-message", error.message, "error")),
     loadOperations(),
   ]);
 }
@@ -67,6 +67,6 @@ $("pool-form").addEventListener("submit", showPool);
 $("pool-more").addEventListener("click", () => loadPool({ more: true }).catch((e) => say("pool-message", e.message, "error")));
 $("operations-refresh").addEventListener("click", loadOperations);
 // A completed reassignment may have parked leads in the pool.
-onReassignmentCompleted(() => loadPool().catch((e) => say("pool-message", e.message, "error")));
+onReassignmentCompleted(() => refreshPoolInBackground().catch((e) => say("pool-message", e.message, "error")));
 
 start();

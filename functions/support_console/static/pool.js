@@ -4,7 +4,8 @@ import { $, api, button, el, enc, plural, say, uniqueId } from "./common.js";
 
 const PAGE = 25;
 // `shown` numbers the listings: an answer to an older listing never replaces a newer one.
-const pool = { cursor: null, territory: "", shown: 0 };
+// `opening` is the lead whose Assign form is being fetched.
+const pool = { cursor: null, territory: "", shown: 0, opening: null };
 
 export async function showPool(event) {
   event.preventDefault();
@@ -25,6 +26,23 @@ export async function loadPool({ more = false } = {}) {
   pool.cursor = page.next_cursor;
   $("pool-more").hidden = !pool.cursor;
   summarise();
+}
+
+// A reassignment finishing in the background may park leads in the pool: show them, unless
+// support is in the middle of assigning one (an Assign form open or opening, or focus in the
+// list), whose row a redraw would take away; then say the list is out of date instead.
+export async function refreshPoolInBackground() {
+  const rows = $("pool-rows");
+  if (pool.opening || rows.querySelector("tr.assign-row") || rows.contains(document.activeElement)) {
+    say("pool-message", "Leads have moved since this list was shown: Show leads to see them.");
+    return;
+  }
+  await loadPool();
+}
+
+// The listing the console shows when it opens, unless support has already asked for one.
+export async function showFirstPool() {
+  if (pool.shown === 0) await loadPool();
 }
 
 function summarise() {
@@ -49,6 +67,10 @@ function leadRow(lead) {
   return row;
 }
 
+function rowOf(leadId) {
+  return [...$("pool-rows").querySelectorAll("tr[data-lead-id]")].find((row) => row.dataset.leadId === leadId);
+}
+
 function closeAssign() {
   document.querySelectorAll("#pool-rows tr.assign-row").forEach((open) => open.remove());
 }
@@ -56,27 +78,33 @@ function closeAssign() {
 async function openAssign(lead, row, opener) {
   closeAssign();
   opener.disabled = true;
+  pool.opening = lead.lead_id;
   say("pool-message", "");
   try {
     const { agents } = await api("GET", `/v1/support/agents?${new URLSearchParams({ territory: lead.territory })}`);
+    // A listing that arrived meanwhile redrew the rows: the form goes under the lead's new row.
+    const current = row.isConnected ? row : rowOf(lead.lead_id);
+    if (!current) return;
+    const assignButton = current.querySelector("button");
     const cell = el("td", { attrs: { colspan: "5" } });
     const formRow = el("tr", { className: "assign-row" }, cell);
     formRow.dataset.assignFor = lead.lead_id;
     const back = button("Cancel", { className: "secondary" });
-    back.addEventListener("click", () => { formRow.remove(); opener.focus(); });
+    back.addEventListener("click", () => { formRow.remove(); assignButton.focus(); });
     if (agents.length === 0) {
       cell.append(el("p", { text: `No active agent serves territory ${lead.territory}. Add the territory to an agent, then assign.` }), back);
-      row.after(formRow);
+      current.after(formRow);
       back.focus();
       return;
     }
-    cell.append(assignForm(lead, agents, formRow, opener, back));
-    row.after(formRow);
+    cell.append(assignForm(lead, agents, formRow, assignButton, back));
+    current.after(formRow);
     formRow.querySelector("select").focus();
   } catch (error) {
     say("pool-message", error.message, "error");
   } finally {
     opener.disabled = false;
+    pool.opening = null;
   }
 }
 

@@ -35,8 +35,13 @@ export async function loadTickets({ more = false } = {}) {
   const list = $("ticket-list");
   if (!more) list.replaceChildren();
   const tickets = [...open.tickets, ...processing.tickets];
-  const items = await Promise.all(tickets.map(async (ticket) => ticketItem(ticket, await agentOf(ticket.account_id))));
-  items.forEach((item) => list.append(item));
+  const views = await Promise.all(tickets.map(async (ticket) => ticketView(ticket, await agentOf(ticket.account_id))));
+  for (const view of views) {
+    list.append(view.item);
+    // Follow a reassignment already running when the queue loaded (watch stops once the
+    // ticket's item leaves the page, so it starts after the item is in it).
+    if (view.ticket.status === "processing") watch(view);
+  }
   queue.cursor = open.next_cursor;
   $("tickets-more").hidden = !queue.cursor;
   summarise();
@@ -55,7 +60,7 @@ function leadCount(ticket, agent) {
   return agent ? String(agent.lead_count) : "Unknown";
 }
 
-function ticketItem(ticket, agent) {
+function ticketView(ticket, agent) {
   const id = uniqueId("ticket");
   const view = { ticket, agent, id };
   view.badge = el("span", { className: `badge ${ticket.status}` });
@@ -89,8 +94,7 @@ function ticketItem(ticket, agent) {
   view.approve.addEventListener("click", () => openForm(view, view.approveForm));
   view.reject.addEventListener("click", () => openForm(view, view.rejectForm));
   show(view, ticket);
-  if (ticket.status === "processing") watch(view);
-  return view.item;
+  return view;
 }
 
 function show(view, ticket) {
