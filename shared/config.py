@@ -22,6 +22,8 @@ NUMBER_PARSERS: dict[object, type[int] | type[float]] = {int: int, float: float}
 # Secrets are `repr=False` so neither a log line nor a traceback can print them.
 @dataclass(frozen=True, kw_only=True)
 class Settings:
+    """Every setting of a function; `from_environment` reads them (see the module docstring)."""
+
     environment: str = "local"
     aws_region: str = "us-east-1"
     # Set locally to the moto server; unset in AWS.

@@ -4,10 +4,9 @@ page deploys with the stack and calls the API on the same origin."""
 from html import escape
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import Response
-
 from shared.http.app import create_app, http_handler
 from shared.http.pages import asset_response, base_path, page_response, static_text
+from shared.http.resolver import Response
 from shared.runtime import cached_settings
 
 STATIC = Path(__file__).parent / "static"

@@ -7,10 +7,9 @@ floor; its Content-Security-Policy allows our own origin only (no Stripe.js, no 
 
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import Response
-
 from shared.http.app import create_app, http_handler
 from shared.http.pages import asset_response, base_path, page_response, static_text
+from shared.http.resolver import Response
 
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = ("console.js", "common.js", "tickets.js", "accounts.js", "pool.js", "operations.js")

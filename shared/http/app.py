@@ -11,18 +11,20 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pynamodb.exceptions import PynamoDBException
 
 from shared.errors import DomainError, InvalidRequest, RawCardDataRejected
 from shared.http.gate import check_body, check_path_ids
+from shared.http.resolver import (
+    APIGatewayHttpResolver,
+    NotFoundError,
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    Response,
+    content_types,
+)
 from shared.observability import logger, metrics
 from shared.runtime import cached_settings
 

@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-
 from shared.data.models import CANCELLED, AccountModel
 from shared.errors import AccountCancelled, Forbidden, Unauthorized
+from shared.http.resolver import APIGatewayProxyEventV2
 
 SUPPORT_GROUP = "support"
 

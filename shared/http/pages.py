@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import Response
-
 from shared.http.app import error_response
+from shared.http.resolver import Response
 
 HTML = "text/html; charset=utf-8"
 PAGE_HEADERS = {
