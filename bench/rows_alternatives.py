@@ -15,7 +15,7 @@ from typing import Any
 from bench.coldstart import handler_probe, ratio_row, side_by_side
 from bench.core import BenchContext, BenchRow
 from local.cfn import ROOT
-from shared.data.models import ACTIVE, AccountModel
+from shared.data.tables.accounts import ACTIVE, AccountModel
 from testing.invoice_factory import build_invoice, save_invoices
 from testing.lambda_context import LambdaContext
 

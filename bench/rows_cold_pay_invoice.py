@@ -1,6 +1,8 @@
 """Cold start of Pay now (issue #15): card_update's `POST /v1/billing/invoices/{invoice_id}/pay`
-paying a real failed invoice with the card on file, judged like every API function that calls
-Stripe: at most 1.2x the floor+stripe in instructions (`bench.coldstart`). Beside it, for
+paying a real failed invoice with the card on file, judged on issue #15's target: at most 1.3x
+the floor+stripe in instructions (`bench.coldstart`); the route's own request makes three Stripe
+calls, an UpdateItem and an SQS send where the floor makes one GetItem, so it is not held to the
+1.2x of a function's usual first request (card_update's GET /v1/billing/card row). Beside it, for
 information, a like-for-like floor: a fresh process that imports boto3 and stripe, does the
 GetItem, retrieves the invoice and its PaymentIntent, pays it, and sends one SQS message, the
 work the route itself must do, with nothing of ours around it.
@@ -23,7 +25,6 @@ import requests
 import stripe
 
 from bench.coldstart import (
-    API_TARGET,
     ColdStart,
     Probe,
     floor_probe,
@@ -51,9 +52,10 @@ from local.seed import (
     stripe_for,
     subscribe,
 )
-from shared.data.models import AccountModel
+from shared.data.tables.accounts import AccountModel
 from shared.runtime import cached_settings
 
+PAY_TARGET = 1.3  # issue #15: the Pay now cold start against the floor+stripe
 MODULE = "functions.card_update.app"
 SAMPLE = "card_update/pay_invoice.json"
 SAMPLE_AGENT = "agent-demo"
@@ -209,7 +211,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
             "cold start card_update pay (POST /v1/billing/invoices/{id}/pay) / floor+stripe",
             pay,
             floor,
-            API_TARGET,
+            PAY_TARGET,
             "import + paying one failed invoice (GetItem, invoice + PaymentIntent read, pay, "
             f"invoice UpdateItem, 1 SQS send): {_split(pay, floor, imports)}",
         ),

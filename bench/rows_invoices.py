@@ -26,7 +26,8 @@ from bench.core import BenchContext, BenchRow, median_seconds
 from bench.moto_probes import Reads, partition_lookup, recorded_reads
 from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
-from shared.data.models import ACTIVE, AccountModel, InvoiceModel
+from shared.data.tables.accounts import ACTIVE, AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from testing.invoice_factory import build_invoice, save_invoices
 

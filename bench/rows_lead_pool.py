@@ -22,7 +22,8 @@ from typing import Any
 import requests
 
 from bench.core import BenchContext, BenchRow
-from shared.data.models import ACTIVE, AccountModel, AssignmentChange, LeadModel
+from shared.data.tables.accounts import ACTIVE, AccountModel
+from shared.data.tables.leads import AssignmentChange, LeadModel
 from shared.runtime import cached_settings
 from testing.pool_probe import PoolQueryCost, pool_query_cost
 

@@ -28,16 +28,9 @@ from bench.core import BenchContext, BenchRow
 from local.cfn import ROOT
 from shared.cancellation.tickets import PROCESSING
 from shared.config import Settings
-from shared.data.models import (
-    ACTIVE,
-    CANCELLED,
-    AccountModel,
-    AssignmentChange,
-    LeadModel,
-    ReassignmentProgress,
-    TerritoryAgentModel,
-    TicketModel,
-)
+from shared.data.tables.accounts import ACTIVE, CANCELLED, AccountModel, TerritoryAgentModel
+from shared.data.tables.leads import AssignmentChange, LeadModel
+from shared.data.tables.tickets import ReassignmentProgress, TicketModel
 from shared.leads.reassignment import ReassignmentDeps as Deps
 from shared.leads.reassignment import ReassignmentJob, ReassignmentResult, reassign_leads
 from shared.runtime import cached_settings

@@ -28,7 +28,7 @@ from bench.coldstart import API_TARGET, floor_probe, handler_probe, ratio_row, s
 from bench.core import BenchContext, BenchRow
 from local.gateway import LambdaFunction
 from local.resources import aws_client
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from testing.account_factory import saved_customer_account

@@ -22,7 +22,8 @@ from bench.core import BenchContext
 from local.resources import aws_client
 from local.seed import stripe_for
 from shared.config import Settings
-from shared.data.models import ACTIVE, AccountModel, InvoiceModel
+from shared.data.tables.accounts import ACTIVE, AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from shared.stripe.history import StripeHistory
 from shared.stripe.reads import GatewayReads, StripeMapping

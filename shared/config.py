@@ -19,8 +19,11 @@ NUMBER_PARSERS: dict[object, type[int] | type[float]] = {int: int, float: float}
 
 # A frozen dataclass, not a pydantic model: every function reads it on its request path, and
 # pydantic's import alone costs a read-only function about a third of its cold-start floor.
-# Secrets are `repr=False` so neither a log line nor a traceback can print them.
-@dataclass(frozen=True, kw_only=True)
+# Secrets are `repr=False` so neither a log line nor a traceback can print them. No generated
+# __eq__/__hash__/__repr__ (eq=False, repr=False): creating them for forty fields cost every
+# function about 0.005 G instructions of cold start (make bench), and nothing compares settings
+# by value (a container has one, `cached_settings()`); the repr below is written by hand.
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Settings:
     """Every setting of a function; `from_environment` reads them (see the module docstring)."""
 
@@ -74,6 +77,14 @@ class Settings:
     seller_name: str = "Predictive Leads Inc."
     seller_address: str = "100 Congress Ave, Austin, TX 78701, USA"
     presigned_url_ttl_seconds: int = MAX_PRESIGNED_URL_TTL_SECONDS
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{setting.name}={getattr(self, setting.name)!r}"
+            for setting in fields(self)
+            if setting.repr
+        )
+        return f"Settings({shown})"
 
     def __post_init__(self) -> None:
         if not 1 <= self.presigned_url_ttl_seconds <= MAX_PRESIGNED_URL_TTL_SECONDS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from shared.config import Settings, get_settings
-from shared.data.models import configure_models
+from shared.data.connection import configure_models
 
 
 @cache

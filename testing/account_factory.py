@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from shared.data.models import ACTIVE, AccountModel
+from shared.data.tables.accounts import ACTIVE, AccountModel
 
 
 def saved_customer_account(prefix: str = "agent") -> tuple[str, str]:

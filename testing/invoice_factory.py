@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.data.models import InvoiceLine, InvoiceModel
+from shared.data.tables.invoices import InvoiceLine, InvoiceModel
 
 # payment_status -> Stripe invoice status
 STRIPE_STATUS = {

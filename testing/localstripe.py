@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from shared.data.models import AccountModel
+from shared.data.tables.accounts import AccountModel
 
 if TYPE_CHECKING:
     from local.stack import LocalStack

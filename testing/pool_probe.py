@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from shared.data.models import LeadModel, shared_connection
+from shared.data.connection import shared_connection
+from shared.data.tables.leads import LeadModel
 from shared.leads.pool import pool_query
 
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 
 from shared.cancellation.requests import Approval, NewTicket
 from shared.cancellation.tickets import approve_ticket, open_ticket
-from shared.data.models import (
+from shared.data.tables.accounts import (
     ACTIVE,
     CANCELLATION_REQUESTED,
     CANCELLED,
     AccountModel,
-    AssignmentChange,
-    LeadModel,
     TerritoryAgentModel,
-    TicketModel,
 )
+from shared.data.tables.leads import AssignmentChange, LeadModel
+from shared.data.tables.tickets import TicketModel
 from shared.http.auth import Principal
 from shared.leads.reassignment import ReassignmentJob
 from shared.timeutil import iso, utc_now

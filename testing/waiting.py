@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from shared.data.models import WebhookEventModel
+from shared.data.tables.webhook_events import WebhookEventModel
 
 
 def eventually[T](read: Callable[[], T | None], timeout: float = 20.0) -> T:

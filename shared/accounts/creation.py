@@ -13,13 +13,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.accounts.views import normalised_email
 from shared.data.conditions import transaction_condition_failed
-from shared.data.models import (
-    ACTIVE,
-    AccountModel,
-    StripeCustomerModel,
-    TerritoryAgentModel,
-    transaction,
-)
+from shared.data.connection import transaction
+from shared.data.tables.accounts import ACTIVE, AccountModel, TerritoryAgentModel
+from shared.data.tables.stripe_sync import StripeCustomerModel
 from shared.errors import Conflict, StripeCustomerInUse, UnknownStripeCustomer
 from shared.http.text import EMAIL_PATTERN, ID_PATTERN, SINGLE_LINE_TEXT, TERRITORY_PATTERN
 from shared.observability import logger

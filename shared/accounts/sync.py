@@ -16,7 +16,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.data.conditions import condition_failed
-from shared.data.models import AccountModel, CardSummary
+from shared.data.tables.accounts import AccountModel, CardSummary
 from shared.stripe.reads import StripeReads, object_id
 from shared.timeutil import utc_now
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict, cast
 
-from shared.data.models import AccountModel, InvoiceModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.errors import NotFound
 from shared.timeutil import iso
 
@@ -77,7 +78,7 @@ def account_view(account: AccountModel) -> AccountView:
         account_id=account.account_id,
         email=account.email,
         name=account.name,
-        # The data layer writes only these three (shared.data.models ACTIVE, ...).
+        # The data layer writes only these three (shared.data.tables.accounts ACTIVE, ...).
         status=cast(AccountStatus, account.status),
         subscription_status=account.subscription_status,
         card=card_view(account),

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.accounts.views import CardView
 from shared.billing.payments import InvoiceListener, pay_open_invoices
 from shared.config import Settings
-from shared.data.models import CANCELLED, AccountModel, CardSummary
+from shared.data.tables.accounts import CANCELLED, AccountModel, CardSummary
 from shared.errors import (
     Conflict,
     NotFound,

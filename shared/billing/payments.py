@@ -40,7 +40,8 @@ import stripe
 from shared.billing.invoices.listing import INVOICE_ID, InvoiceView, find_invoice, invoice_view
 from shared.billing.invoices.sync import SyncResult, apply_invoice
 from shared.config import Settings
-from shared.data.models import AccountModel, InvoiceModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.errors import (
     CardDeclined,
     InvalidRequest,

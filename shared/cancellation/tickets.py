@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, get_a
 from pynamodb.exceptions import TransactWriteError
 
 from shared.data.conditions import transaction_condition_failed
-from shared.data.models import (
+from shared.data.connection import transaction
+from shared.data.tables.accounts import (
     ACTIVE,
     CANCELLATION_REQUESTED,
     CANCELLED,
     AccountModel,
-    ReassignmentProgress,
     TerritoryAgentModel,
-    TicketModel,
-    transaction,
 )
+from shared.data.tables.tickets import ReassignmentProgress, TicketModel
 from shared.errors import Conflict, Forbidden, NotFound, TicketAlreadyOpen
 from shared.http.auth import Principal
 from shared.http.pagination import signed_page

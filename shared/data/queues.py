@@ -10,7 +10,7 @@ from typing import Any
 from botocore.session import get_session
 
 from shared.config import Settings
-from shared.data.models import shared_connection
+from shared.data.connection import shared_connection
 
 
 @cache

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 
 from shared.config import Settings
-from shared.data.models import shared_connection
+from shared.data.connection import shared_connection
 from shared.timeutil import utc_now
 
 PDF_CONTENT_TYPE = "application/pdf"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.data.models import CANCELLED, AccountModel
+from shared.data.tables.accounts import CANCELLED, AccountModel
 from shared.errors import AccountCancelled, Forbidden, Unauthorized
 from shared.http.resolver import APIGatewayProxyEventV2
 

@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from pynamodb.exceptions import TransactWriteError
 
 from shared.data.conditions import transaction_condition_failed
-from shared.data.models import (
-    CANCELLED,
-    IN_POOL,
-    AccountModel,
-    AssignmentChange,
-    LeadModel,
-    transaction,
-)
+from shared.data.connection import transaction
+from shared.data.tables.accounts import CANCELLED, AccountModel
+from shared.data.tables.leads import IN_POOL, AssignmentChange, LeadModel
 from shared.errors import Conflict, NotFound
 from shared.http.pagination import signed_page
 from shared.timeutil import iso, utc_now

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.data.models import ACTIVE, AccountModel, TerritoryAgentModel
+from shared.data.tables.accounts import ACTIVE, AccountModel, TerritoryAgentModel
 
 
 class CandidatePool:

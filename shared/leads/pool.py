@@ -25,15 +25,9 @@ from shared.data.conditions import (
     cancellation_codes,
     transaction_condition_failed,
 )
-from shared.data.models import (
-    ACTIVE,
-    IN_POOL,
-    AccountModel,
-    AssignmentChange,
-    LeadModel,
-    TerritoryAgentModel,
-    transaction,
-)
+from shared.data.connection import transaction
+from shared.data.tables.accounts import ACTIVE, AccountModel, TerritoryAgentModel
+from shared.data.tables.leads import IN_POOL, AssignmentChange, LeadModel
 from shared.errors import AgentNotActive, Conflict, NotFound
 from shared.http.pagination import signed_page
 from shared.leads.assignments import ASSIGNED, LeadPage, lead_view, pool_key

@@ -38,15 +38,10 @@ from shared.data.conditions import (
     cancellation_codes,
     transaction_condition_failed,
 )
-from shared.data.models import (
-    ACTIVE,
-    IN_POOL,
-    AccountModel,
-    AssignmentChange,
-    LeadModel,
-    TicketModel,
-    shared_connection,
-)
+from shared.data.connection import shared_connection
+from shared.data.tables.accounts import ACTIVE, AccountModel
+from shared.data.tables.leads import IN_POOL, AssignmentChange, LeadModel
+from shared.data.tables.tickets import TicketModel
 from shared.leads.assignments import ASSIGNED, UNASSIGNED, pool_key
 from shared.leads.candidates import CandidatePool
 from shared.observability import logger

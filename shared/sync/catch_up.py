@@ -25,7 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import UpdateError
 
 from shared.data.conditions import condition_failed
-from shared.data.models import SyncStateModel
+from shared.data.tables.stripe_sync import SyncStateModel
 from shared.observability import logger, metrics
 from shared.stripe.history import StripeHistory
 from shared.stripe.reads import StripeMapping

@@ -3,7 +3,7 @@ event has been applied. Read by the operations view, moved by the catch-up."""
 
 from __future__ import annotations
 
-from shared.data.models import SyncStateModel
+from shared.data.tables.stripe_sync import SyncStateModel
 
 CHECKPOINT = "catch-up"
 

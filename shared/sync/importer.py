@@ -23,8 +23,9 @@ from shared.accounts.sync import apply_subscription, refresh_card
 from shared.billing.invoices.sync import InvoiceWrite, apply_write, prepare_write
 from shared.config import Settings
 from shared.data.conditions import cancellation_codes
-from shared.data.models import AccountModel, transaction
 from shared.data.queues import send_messages
+from shared.data.tables.accounts import AccountModel
+from shared.data.updates import run_transaction
 from shared.observability import logger
 from shared.stripe.history import StripeHistory
 from shared.stripe.reads import StripeMapping, StripeReads
@@ -107,13 +108,11 @@ def write_page(writes: list[InvoiceWrite]) -> list[InvoiceWrite]:
     if not writes:
         return []
     try:
-        with transaction() as write:
-            for item in writes:
-                write.update(item.model, actions=item.actions, condition=item.condition)
+        run_transaction([item.request for item in writes])
     except TransactWriteError as error:
         if not cancellation_codes(error):
             raise
-        return [item for item in writes if apply_write(item)]
+        return [item for item in writes if apply_write(item) is not None]
     return writes
 
 

@@ -11,8 +11,8 @@ from pynamodb.exceptions import UpdateError
 
 from shared.config import Settings
 from shared.data.conditions import condition_failed
-from shared.data.models import AccountModel
 from shared.data.queues import send_message
+from shared.data.tables.accounts import AccountModel
 from shared.errors import NotFound
 from shared.timeutil import utc_now
 

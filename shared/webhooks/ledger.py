@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import PutError
 
 from shared.data.conditions import condition_failed
-from shared.data.models import WebhookEventModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.observability import logger, metrics
 from shared.timeutil import utc_now
 from shared.webhooks.verify import StripeEvent

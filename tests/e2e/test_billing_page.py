@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from local.seed import DEMO_AGENT, seed_demo
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from testing.browser import Artifacts, fill_card, signed_in_url
 from testing.waiting import eventually
 

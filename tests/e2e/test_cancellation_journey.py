@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from local.seed import attach_card, monthly_plan, stripe_for, subscribe
-from shared.data.models import LeadModel
+from shared.data.tables.leads import LeadModel
 from shared.runtime import cached_settings
 from testing.api_client import Api
 

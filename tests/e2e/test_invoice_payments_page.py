@@ -14,7 +14,7 @@ import pytest
 import stripe
 
 from local.seed import attach_card, monthly_plan, subscribe
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from testing.browser import (
     PHONE,
     Artifacts,

@@ -17,7 +17,9 @@ from local.seed import (
     stripe_for,
     subscribe,
 )
-from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from testing.waiting import eventually
 
 

@@ -10,7 +10,7 @@ import pytest
 from local.seed import attach_card, monthly_plan, stripe_for, subscribe
 from shared.cancellation.requests import Approval
 from shared.cancellation.tickets import approve_ticket, find_ticket
-from shared.data.models import AccountModel, TerritoryAgentModel
+from shared.data.tables.accounts import AccountModel, TerritoryAgentModel
 from shared.errors import PaymentProviderUnavailable
 from shared.http.auth import Principal
 from shared.runtime import cached_settings

@@ -10,7 +10,7 @@ import stripe
 from local.seed import attach_card, monthly_plan, subscribe
 from local.stack import STRIPE_SECRET_KEY
 from shared.billing.cards import CardUpdateRequest, update_card
-from shared.data.models import CANCELLED, AccountModel
+from shared.data.tables.accounts import CANCELLED, AccountModel
 from shared.errors import PaymentProviderUnavailable
 from shared.stripe.gateway import StripeGateway
 from testing.localstripe import customer_of

@@ -13,8 +13,8 @@ import requests
 from pypdf import PdfReader
 
 from shared.billing.invoices.renderer_client import lambda_client
-from shared.data.models import InvoiceModel
 from shared.data.storage import s3_client
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings, reset
 from testing.invoice_factory import save_invoice
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.data.models import CANCELLED, AccountModel, InvoiceModel
+from shared.data.tables.accounts import CANCELLED, AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from testing.invoice_factory import (
     BASE_TIME,

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from local.seed import attach_card, monthly_plan, subscribe
 from local.stack import STRIPE_PUBLISHABLE_KEY, STRIPE_SECRET_KEY, free_port
 from shared.billing.payments import pay_invoice
-from shared.data.models import CANCELLED, AccountModel
+from shared.data.tables.accounts import CANCELLED, AccountModel
 from shared.errors import PaymentProviderUnavailable
 from shared.runtime import cached_settings
 from shared.stripe.gateway import StripeGateway

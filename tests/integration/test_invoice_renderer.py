@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from shared.data.models import InvoiceModel
 from shared.data.queues import send_message
 from shared.data.storage import s3_client
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from testing.invoice_factory import save_invoice
 

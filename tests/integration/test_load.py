@@ -27,7 +27,10 @@ import requests
 
 from local.resources import aws_client
 from local.stack import LocalStack
-from shared.data.models import AccountModel, InvoiceModel, TicketModel, WebhookEventModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.tickets import TicketModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.runtime import cached_settings
 from testing.api_client import Api
 from testing.invoice_factory import BASE_TIME, PAYMENT_STATUSES, build_invoice, save_invoices

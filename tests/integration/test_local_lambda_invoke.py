@@ -16,7 +16,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from local.activity import BatchDone, RequestDone
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from testing.invoice_factory import save_invoice
 

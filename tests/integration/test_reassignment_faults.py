@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from shared.data.models import CANCELLED, AccountModel, LeadModel, TerritoryAgentModel
+from shared.data.tables.accounts import CANCELLED, AccountModel, TerritoryAgentModel
+from shared.data.tables.leads import LeadModel
 from shared.leads.reassignment import (
     LeadMove,
     Placement,

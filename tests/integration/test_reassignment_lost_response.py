@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 from pynamodb.connection import Connection
 
-from shared.data.models import ALL_MODELS
 from shared.leads.reassignment import default_deps, reassign_leads
 from shared.runtime import cached_settings
 from testing.reassignment_world import World
+from testing.tables import all_table_models
 
 TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
 
@@ -89,7 +89,7 @@ def lossy_dynamodb(stack) -> Iterator[LosesFirstTransactionAnswer]:
 def connection_through(url: str) -> Connection:
     settings = cached_settings()
     connection = Connection(region=settings.aws_region, host=url, max_retry_attempts=0)
-    for model in ALL_MODELS.values():
+    for model in all_table_models().values():
         connection.add_meta_table(model._get_connection().get_meta_table())
     return connection
 

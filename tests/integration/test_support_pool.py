@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-from shared.data.models import AccountModel, LeadModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.leads import LeadModel
 from shared.errors import Conflict
 from shared.http.auth import Principal
 from shared.leads.pool import MAX_ASSIGN_ATTEMPTS, assign_lead

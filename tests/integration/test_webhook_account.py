@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from local.seed import GOOD_CARD, attach_card, stripe_for
-from shared.data.models import AccountModel, WebhookEventModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from testing.api_client import Api
 from testing.stripe_objects import card_payment_method, customer_object, subscription_object
 from testing.waiting import eventually, finished_record

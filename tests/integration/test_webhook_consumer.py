@@ -16,7 +16,9 @@ import functions.stripe_events.app as consumer_app
 from local.cfn import ROOT
 from local.resources import aws_client
 from shared.config import Settings
-from shared.data.models import AccountModel, InvoiceModel, WebhookEventModel
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext
 from testing.account_factory import saved_customer_account

@@ -14,7 +14,8 @@ import pytest
 
 from local.resources import aws_client
 from shared.config import Settings
-from shared.data.models import InvoiceModel, WebhookEventModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.errors import PaymentProviderUnavailable
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from local.resources import aws_client
-from shared.data.models import InvoiceModel, WebhookEventModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.runtime import cached_settings, reset
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.intake import accept_webhook

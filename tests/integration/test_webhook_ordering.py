@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from local.resources import aws_client
 from shared.billing.invoices.sync import SyncResult, apply_invoice
 from shared.config import Settings
-from shared.data.models import InvoiceModel, WebhookEventModel
+from shared.data.tables.invoices import InvoiceModel
+from shared.data.tables.webhook_events import WebhookEventModel
 from shared.runtime import cached_settings
 from shared.webhooks.dispatch import WebhookContext, process_event_message
 from shared.webhooks.ledger import EventOutcome, Outcome

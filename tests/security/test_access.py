@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from local.dev_tokens import issue_token
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from testing.api_client import Api
 from testing.invoice_factory import BASE_TIME, save_invoice
 

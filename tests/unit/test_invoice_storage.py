@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.config import Settings
-from shared.data.models import configure_models
+from shared.data.connection import configure_models
 from shared.data.storage import download_filename, new_pdf_key, presign_download, presigned_get_url
 from shared.runtime import cached_settings, reset
 from shared.timeutil import utc_now

@@ -79,7 +79,14 @@ def test_documented_imports_still_work_with_the_indexes_lazy():
         "      content_types.APPLICATION_JSON, AppSyncResolver.__name__,\n"
         "      'VPCLatticeResolver' in handlers.__all__)\n"
     )
-    assert printed.split() == ["True", "True", "True", "application/json", "AppSyncResolver", "True"]
+    assert printed.split() == [
+        "True",
+        "True",
+        "True",
+        "application/json",
+        "AppSyncResolver",
+        "True",
+    ]
 
 
 def test_star_import_runs_the_whole_index():

@@ -8,7 +8,7 @@ import pytest
 from pynamodb.models import Model
 
 from local.cfn import load_template, resources_of_type
-from shared.data.models import ALL_MODELS
+from testing.tables import all_table_models
 
 TABLE_LOGICAL_IDS = {
     "accounts_table": "AccountsTable",
@@ -56,12 +56,12 @@ def _template_schema(properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("setting_name", sorted(ALL_MODELS))
+@pytest.mark.parametrize("setting_name", sorted(all_table_models()))
 def test_model_matches_template_table(setting_name):
     tables = resources_of_type(load_template(), "AWS::DynamoDB::Table")
     properties = tables[TABLE_LOGICAL_IDS[setting_name]]["Properties"]
 
-    assert _model_schema(ALL_MODELS[setting_name]) == _template_schema(properties)
+    assert _model_schema(all_table_models()[setting_name]) == _template_schema(properties)
 
 
 def test_every_template_table_has_a_model_or_is_powertools_idempotency():

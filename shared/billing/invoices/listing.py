@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, TypedDict, get_args
 
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.errors import InvalidCursor, NotFound
 from shared.http.pagination import decode_cursor, encode_cursor
 from shared.timeutil import iso

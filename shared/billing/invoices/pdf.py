@@ -22,7 +22,7 @@ from fpdf.fonts import FontFace
 
 from shared.billing.invoices.listing import display_number
 from shared.billing.money import format_money
-from shared.data.models import InvoiceModel
+from shared.data.tables.invoices import InvoiceModel
 
 FONT_FAMILY = "NotoSans"
 FONT_PACKAGE = "fontpkg_noto_sans"

@@ -14,8 +14,9 @@ from pynamodb.exceptions import UpdateError
 from shared.billing.invoices.listing import DRAFT, find_invoice, pdf_is_current
 from shared.config import Settings
 from shared.data.conditions import condition_failed
-from shared.data.models import AccountModel, InvoiceModel
 from shared.data.storage import new_pdf_key, put_pdf
+from shared.data.tables.accounts import AccountModel
+from shared.data.tables.invoices import InvoiceModel
 from shared.errors import NotFound
 from shared.observability import logger, metrics
 

@@ -36,8 +36,9 @@ from shared.billing.invoices.snapshot import (
 )
 from shared.config import Settings
 from shared.data.conditions import condition_failed
-from shared.data.models import InvoiceLine, InvoiceModel
 from shared.data.queues import send_message
+from shared.data.tables.invoices import InvoiceLine, InvoiceModel
+from shared.data.updates import UpdateRequest, run_update, update_request
 from shared.errors import NotFound
 from shared.observability import logger
 from shared.stripe.reads import StripeMapping, StripeReads, as_mapping, object_id
@@ -79,56 +80,50 @@ def newer_than_stored(snapshot: InvoiceSnapshot, event_created: int) -> Conditio
     return condition
 
 
-def _set_or_remove(attribute: Any, value: Any) -> Any:
-    return attribute.remove() if value is None else attribute.set(value)
-
-
-def _update_actions(
+def _update_values(
     snapshot: InvoiceSnapshot,
     status_for_payment: str,
     attempt: PaymentAttempt,
     event_created: int,
     event_id: str | None,
-) -> list[Any]:
-    model = InvoiceModel
-    actions = [
-        model.invoice_id.set(snapshot.invoice_id),
-        model.status.set(snapshot.status),
-        model.payment_status.set(status_for_payment),
-        model.amount_due.set(snapshot.amount_due),
-        model.amount_paid.set(snapshot.amount_paid),
-        model.amount_remaining.set(snapshot.amount_remaining),
-        model.subtotal.set(snapshot.subtotal),
-        model.total.set(snapshot.total),
-        model.currency.set(snapshot.currency),
-        model.attempt_count.set(snapshot.attempt_count),
-        model.requires_action.set(status_for_payment == "action_required"),
-        model.lines.set(
-            [InvoiceLine(description=d, quantity=q, amount=a) for d, q, a in snapshot.lines]
-        ),
-        model.created.set(datetime.fromtimestamp(snapshot.created, UTC)),
-        model.last_event_created.set(event_created),
-        model.updated_at.set(utc_now()),
-        _set_or_remove(model.last_event_id, event_id),
-        _set_or_remove(model.stripe_customer_id, snapshot.customer_id),
-        _set_or_remove(model.subscription_id, snapshot.subscription_id),
-        _set_or_remove(model.number, snapshot.number),
-        _set_or_remove(model.tax, snapshot.tax),
-        _set_or_remove(model.description, snapshot.description),
-        _set_or_remove(model.customer_name, snapshot.customer_name),
-        _set_or_remove(model.customer_email, snapshot.customer_email),
-        _set_or_remove(model.period_start, from_epoch(snapshot.period_start)),
-        _set_or_remove(model.period_end, from_epoch(snapshot.period_end)),
-        _set_or_remove(model.due_date, from_epoch(snapshot.due_date)),
-        _set_or_remove(model.paid_at, from_epoch(snapshot.paid_at)),
-        _set_or_remove(model.next_payment_attempt, from_epoch(snapshot.next_payment_attempt)),
-    ]
+) -> dict[str, Any]:
+    """Every attribute the snapshot sets; None removes the attribute."""
+    values: dict[str, Any] = {
+        "invoice_id": snapshot.invoice_id,
+        "status": snapshot.status,
+        "payment_status": status_for_payment,
+        "amount_due": snapshot.amount_due,
+        "amount_paid": snapshot.amount_paid,
+        "amount_remaining": snapshot.amount_remaining,
+        "subtotal": snapshot.subtotal,
+        "total": snapshot.total,
+        "currency": snapshot.currency,
+        "attempt_count": snapshot.attempt_count,
+        "requires_action": status_for_payment == "action_required",
+        "lines": [InvoiceLine(description=d, quantity=q, amount=a) for d, q, a in snapshot.lines],
+        "created": datetime.fromtimestamp(snapshot.created, UTC),
+        "last_event_created": event_created,
+        "updated_at": utc_now(),
+        "last_event_id": event_id,
+        "stripe_customer_id": snapshot.customer_id,
+        "subscription_id": snapshot.subscription_id,
+        "number": snapshot.number,
+        "tax": snapshot.tax,
+        "description": snapshot.description,
+        "customer_name": snapshot.customer_name,
+        "customer_email": snapshot.customer_email,
+        "period_start": from_epoch(snapshot.period_start),
+        "period_end": from_epoch(snapshot.period_end),
+        "due_date": from_epoch(snapshot.due_date),
+        "paid_at": from_epoch(snapshot.paid_at),
+        "next_payment_attempt": from_epoch(snapshot.next_payment_attempt),
+    }
     if attempt.failure_message is not None and status_for_payment == "failed":
-        actions.append(model.failure_message.set(attempt.failure_message))
+        values["failure_message"] = attempt.failure_message
     elif status_for_payment != "failed":
-        actions.append(model.failure_message.remove())
+        values["failure_message"] = None
     # Failed but the message is unknown: keep the one we have rather than erase it.
-    return actions
+    return values
 
 
 def _queue_render_if_needed(settings: Settings, invoice: InvoiceModel) -> bool:
@@ -151,9 +146,8 @@ def _queue_render_if_needed(settings: Settings, invoice: InvoiceModel) -> bool:
 class InvoiceWrite:
     """One invoice's conditional update, ready to run alone or inside a transaction."""
 
-    model: InvoiceModel
-    actions: list[Any]
-    condition: Condition
+    request: UpdateRequest
+    account_id: str
     invoice_id: str
     payment_status: str
     status: str
@@ -178,10 +172,11 @@ def prepare_write(
             # carries, with the bank's message unknown. Outages (5xx, timeouts) still raise.
             logger.warning("invoice payment not found", extra={"invoice": snapshot.invoice_id})
     status_for_payment = payment_status(snapshot, attempt)
+    values = _update_values(snapshot, status_for_payment, attempt, event_created, event_id)
+    condition = newer_than_stored(snapshot, event_created)
     return InvoiceWrite(
-        model=InvoiceModel(account_id, snapshot.invoice_key),
-        actions=_update_actions(snapshot, status_for_payment, attempt, event_created, event_id),
-        condition=newer_than_stored(snapshot, event_created),
+        request=update_request(InvoiceModel, account_id, snapshot.invoice_key, values, condition),
+        account_id=account_id,
         invoice_id=snapshot.invoice_id,
         payment_status=status_for_payment,
         status=snapshot.status,
@@ -209,21 +204,22 @@ def apply_invoice(
         event_type=event_type,
         reads=reads,
     )
-    if not apply_write(write):
+    stored = apply_write(write)
+    if stored is None:
         return SyncResult(SyncOutcome.STALE, account_id)
-    queued = _queue_render_if_needed(settings, write.model)
-    return SyncResult(SyncOutcome.APPLIED, account_id, write.model, queued)
+    queued = _queue_render_if_needed(settings, stored)
+    return SyncResult(SyncOutcome.APPLIED, account_id, stored, queued)
 
 
-def apply_write(write: InvoiceWrite) -> bool:
-    """Runs one prepared write; False when a newer (or the same) state is already stored."""
+def apply_write(write: InvoiceWrite) -> InvoiceModel | None:
+    """Runs one prepared write: the invoice as now stored, or None when a newer (or the same)
+    state is already stored."""
     try:
-        write.model.update(actions=write.actions, condition=write.condition)
+        return run_update(InvoiceModel, write.request)
     except UpdateError as error:
         if condition_failed(error):
-            return False
+            return None
         raise
-    return True
 
 
 def delete_draft_invoice(stripe_invoice: Any) -> SyncOutcome:
