@@ -358,7 +358,7 @@ def measure(ctx: BenchContext) -> list[BenchRow]:
             f"{invoice_items:,} invoice items in {invoice_requests} requests, plus "
             f"{writes.requests() - invoice_requests} account bookkeeping writes: "
             f"{writes.summary(tables)}; {result.applied:,} applied; "
-            f"{result.renders_queued} PDF renders queued (SendMessageBatch of 10)",
+            f"{result.renders_queued} PDF renders queued (ten invoices to a message)",
         ),
         *_time_rows(ours_runs, bare_runs, customer.seconds),
     ]

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 
 from shared.accounts.sync import apply_subscription, refresh_card
+from shared.billing.invoices.render_queue import queue_render_groups
 from shared.billing.invoices.sync import InvoiceWrite, apply_write, prepare_write
 from shared.config import Settings
 from shared.data.conditions import cancellation_codes
-from shared.data.queues import send_messages
 from shared.data.tables.accounts import AccountModel
 from shared.data.updates import run_transaction
 from shared.observability import logger
@@ -117,11 +117,5 @@ def write_page(writes: list[InvoiceWrite]) -> list[InvoiceWrite]:
 
 
 def queue_renders(settings: Settings, account_id: str, applied: list[InvoiceWrite]) -> int:
-    bodies = [
-        {"account_id": account_id, "invoice_id": item.invoice_id}
-        for item in applied
-        if item.status != "draft"
-    ]
-    if not bodies or not settings.render_queue_url:
-        return 0
-    return send_messages(settings, settings.render_queue_url, bodies)
+    final = [item.invoice_id for item in applied if item.status != "draft"]
+    return queue_render_groups(settings, account_id, final)

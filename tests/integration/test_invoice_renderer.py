@@ -118,3 +118,48 @@ def test_the_render_queue_contract_end_to_end(stack, new_agent):
         assert time.monotonic() < deadline, "the render queue message was not processed"
         time.sleep(0.25)
     assert reload(invoice).pdf_rendered_for == "failed"
+
+
+def test_a_group_message_renders_each_of_its_invoices(stack, new_agent):
+    """A Stripe import's page queues its PDFs ten to a message (render_queue)."""
+    account_id, _ = new_agent()
+    invoices = [save_invoice(account_id, payment_status=status) for status in ("paid", "void")]
+    draft = save_invoice(account_id, payment_status="pending", status="draft")
+    ids = [invoice.invoice_id for invoice in (*invoices, draft)]
+    event = sample_batch("group.json", account_id, *ids)
+
+    response = renderer(stack).invoke(event)
+
+    assert response == {"batchItemFailures": []}
+    assert [reload(invoice).pdf_rendered_for for invoice in invoices] == ["paid", "void"]
+    assert reload(draft).pdf_key is None
+
+
+def test_a_group_with_a_foreign_invoice_fails_after_rendering_the_rest(stack, new_agent):
+    account_id, _ = new_agent()
+    other_id, _ = new_agent()
+    mine, also_mine = save_invoice(account_id), save_invoice(account_id)
+    theirs = save_invoice(other_id)
+    ids = [mine.invoice_id, theirs.invoice_id, also_mine.invoice_id]
+    event = sample_batch("group.json", account_id, *ids)
+
+    response = renderer(stack).invoke(event)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert reload(mine).pdf_key
+    assert reload(also_mine).pdf_key
+    assert reload(theirs).pdf_key is None
+
+
+def test_a_group_of_more_than_ten_is_refused_whole(stack, new_agent):
+    account_id, _ = new_agent()
+    invoice = save_invoice(account_id, payment_status="paid")
+    event = sample_batch("group.json", account_id, invoice.invoice_id)
+    body = json.loads(event["Records"][0]["body"])
+    body["invoice_ids"] = [invoice.invoice_id] * 11
+    event["Records"][0]["body"] = json.dumps(body)
+
+    response = renderer(stack).invoke(event)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert reload(invoice).pdf_key is None

@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from shared.data.tables.invoices import InvoiceModel
+from shared.runtime import cached_settings
 from testing.api_client import Api
 from testing.stripe_customers import customer_with_history, status_counts
 from testing.waiting import eventually
@@ -58,6 +60,16 @@ def test_a_customer_with_250_invoices_shows_all_250_at_once(stack, support_api, 
     paid = [item for item in invoices if item["status"] == "paid"]
     assert paid
     assert all(item["payment_status"] == "paid" for item in paid)
+
+    # Their PDFs were queued (ten invoices to a message) and the renderer made every one
+    final = {item["id"] for item in invoices if item["status"] != "draft"}
+    assert eventually(lambda: rendered_ids(account_id) == final or None, timeout=120)
+
+
+def rendered_ids(account_id: str) -> set[str]:
+    cached_settings()
+    stored = InvoiceModel.query(account_id, consistent_read=True)
+    return {invoice.invoice_id for invoice in stored if invoice.pdf_key}
 
 
 def test_an_unknown_stripe_customer_is_400_and_creates_nothing(stack, support_api):

@@ -25,6 +25,7 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.accounts.sync import account_id_for_customer
+from shared.billing.invoices.render_queue import queue_render
 from shared.billing.invoices.snapshot import (
     ACTION_REQUIRED_EVENT,
     OUTSTANDING_STATUSES,
@@ -36,7 +37,6 @@ from shared.billing.invoices.snapshot import (
 )
 from shared.config import Settings
 from shared.data.conditions import condition_failed
-from shared.data.queues import send_message
 from shared.data.tables.invoices import InvoiceLine, InvoiceModel
 from shared.data.updates import UpdateRequest, run_update, update_request
 from shared.errors import NotFound
@@ -131,15 +131,7 @@ def _queue_render_if_needed(settings: Settings, invoice: InvoiceModel) -> bool:
     rendered for another payment status (finalized, paid, failed, voided...)."""
     if invoice.status == "draft" or invoice.pdf_rendered_for == invoice.payment_status:
         return False
-    if not settings.render_queue_url:
-        logger.warning("no render queue configured; PDF not queued")
-        return False
-    send_message(
-        settings,
-        settings.render_queue_url,
-        {"account_id": invoice.account_id, "invoice_id": invoice.invoice_id},
-    )
-    return True
+    return queue_render(settings, invoice.account_id, invoice.invoice_id)
 
 
 @dataclass(frozen=True)
