@@ -26,9 +26,9 @@ from bench.core import BenchContext, BenchRow, median_seconds
 from bench.moto_probes import Reads, partition_lookup, recorded_reads
 from local.cfn import ROOT
 from shared.billing.invoices.rendering import render_and_store
-from shared.data.tables.accounts import ACTIVE, AccountModel
 from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
+from testing.account_factory import save_account
 from testing.invoice_factory import build_invoice, save_invoices
 
 BENCH_AGENT = "bench-invoices-agent"
@@ -52,15 +52,7 @@ def _event(name: str, invoice_id: str = "in_1DemoInvoice0001") -> dict[str, Any]
 
 
 def _create_agent() -> None:
-    now = datetime.now(UTC)
-    AccountModel(
-        BENCH_AGENT,
-        email="bench-invoices@example.com",
-        name="Bench Invoices",
-        status=ACTIVE,
-        created_at=now,
-        updated_at=now,
-    ).save()
+    save_account(BENCH_AGENT, name="Bench Invoices", email="bench-invoices@example.com")
 
 
 def _list_latency(ctx: BenchContext, token: str) -> float:

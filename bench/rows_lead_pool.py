@@ -22,9 +22,9 @@ from typing import Any
 import requests
 
 from bench.core import BenchContext, BenchRow
-from shared.data.tables.accounts import ACTIVE, AccountModel
 from shared.data.tables.leads import AssignmentChange, LeadModel
 from shared.runtime import cached_settings
+from testing.account_factory import save_account
 from testing.pool_probe import PoolQueryCost, pool_query_cost
 
 POOLED = 50
@@ -34,17 +34,7 @@ PAGE_SIZE = 100
 
 def _agent(tag: str) -> str:
     agent_id = f"bench-pool-agent-{tag}"
-    now = datetime.now(UTC)
-    AccountModel(
-        agent_id,
-        email=f"{agent_id}@example.com",
-        name="Bench Pool",
-        status=ACTIVE,
-        territories=[],
-        lead_count=ASSIGNED,
-        created_at=now,
-        updated_at=now,
-    ).save()
+    save_account(agent_id, name="Bench Pool", territories=[], lead_count=ASSIGNED)
     return agent_id
 
 

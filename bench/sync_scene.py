@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -22,11 +21,11 @@ from bench.core import BenchContext
 from local.resources import aws_client
 from local.seed import stripe_for
 from shared.config import Settings
-from shared.data.tables.accounts import ACTIVE, AccountModel
 from shared.data.tables.invoices import InvoiceModel
 from shared.runtime import cached_settings
 from shared.stripe.history import StripeHistory
 from shared.stripe.reads import GatewayReads, StripeMapping
+from testing.account_factory import save_account
 from testing.localstripe import deliveries_lost
 from testing.stripe_customers import StripeCustomerHistory, customer_with_history
 
@@ -54,16 +53,7 @@ def launch_day_customer(ctx: BenchContext, invoices: int) -> LaunchDayCustomer:
 def saved_account(prefix: str, customer_id: str | None) -> str:
     """An active account written straight into the read model (no import queued)."""
     account_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC)
-    AccountModel(
-        account_id,
-        email=f"{account_id}@example.com",
-        name="Bench Launch Day",
-        status=ACTIVE,
-        stripe_customer_id=customer_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
+    save_account(account_id, name="Bench Launch Day", stripe_customer_id=customer_id)
     return account_id
 
 
