@@ -139,9 +139,7 @@ class InvoiceWrite:
     """One invoice's conditional update, ready to run alone or inside a transaction."""
 
     request: UpdateRequest
-    account_id: str
     invoice_id: str
-    payment_status: str
     status: str
 
 
@@ -168,9 +166,7 @@ def prepare_write(
     condition = newer_than_stored(snapshot, event_created)
     return InvoiceWrite(
         request=update_request(InvoiceModel, account_id, snapshot.invoice_key, values, condition),
-        account_id=account_id,
         invoice_id=snapshot.invoice_id,
-        payment_status=status_for_payment,
         status=snapshot.status,
     )
 
